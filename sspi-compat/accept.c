@@ -1,0 +1,179 @@
+/*
+ * accept.c - AcceptSecurityContext over gss_accept_sec_context.
+ *
+ * fContextReq is a request: it is recorded, shapes the library-side
+ * attributes (allocation, extended errors, connection, stream), and
+ * pfContextAttr reports what GSS actually granted; the caller judges it.
+ * Only the opt-in strict policy of gss-sspi.h fails a context for a
+ * missing attribute.  The output buffer, retry and failure rules live in
+ * context.c (step_*), shared with InitializeSecurityContext.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* GSS_C_CHANNEL_BOUND_FLAG (MIT >= 1.19): the client's bindings matched ours. */
+#ifndef GSS_C_CHANNEL_BOUND_FLAG
+#define GSS_C_CHANNEL_BOUND_FLAG 0x800
+#endif
+
+/* The request bits the strict policy insists on, with the GSS flag each needs. */
+static const struct {
+    ULONG asc_req;
+    OM_uint32 gss;
+} strict_bits[] = {
+    {ASC_REQ_INTEGRITY, GSS_C_INTEG_FLAG},    {ASC_REQ_CONFIDENTIALITY, GSS_C_CONF_FLAG},
+    {ASC_REQ_REPLAY_DETECT, GSS_C_REPLAY_FLAG}, {ASC_REQ_SEQUENCE_DETECT, GSS_C_SEQUENCE_FLAG},
+    {ASC_REQ_MUTUAL_AUTH, GSS_C_MUTUAL_FLAG},
+};
+
+/* How the client's first token is framed: SPNEGO, or a mechanism's own. */
+static ULONG token_form(const gss_buffer_desc *token)
+{
+    const unsigned char *p = token->value;
+    size_t len = token->length, i = 2;
+    if (len < 2 || p[0] != 0x60)
+        return GSS_SSPI_FORM_RAW; /* raw NTLMSSP, or a SPNEGO NegTokenResp */
+    if (p[1] & 0x80)
+        i += p[1] & 0x7F; /* long-form DER length */
+    if (i + 2 + oid_spnego.length <= len && p[i] == 0x06 && p[i + 1] == oid_spnego.length &&
+        memcmp(p + i + 2, oid_spnego.elements, oid_spnego.length) == 0)
+        return GSS_SSPI_FORM_SPNEGO;
+    return GSS_SSPI_FORM_RAW;
+}
+
+/* After GSS said COMPLETE: the acceptor policy of the credential. */
+static SECURITY_STATUS check_policy(const struct sspi_ctx *ctx)
+{
+    const GSS_SSPI_POLICY *policy = &ctx->cred->policy;
+    if (policy->ChannelBindings == GSS_SSPI_CB_POLICY_REQUIRE &&
+        !(ctx->req & ASC_REQ_ALLOW_MISSING_BINDINGS) &&
+        !(ctx->gss_flags & GSS_C_CHANNEL_BOUND_FLAG)) {
+        trace("AcceptSecurityContext: channel bindings required, client's were not verified");
+        return SEC_E_BAD_BINDINGS;
+    }
+    if (policy->StrictRequestedFlags) {
+        for (size_t i = 0; i < sizeof(strict_bits) / sizeof(strict_bits[0]); i++)
+            if ((ctx->req & strict_bits[i].asc_req) && !(ctx->gss_flags & strict_bits[i].gss)) {
+                char req[64];
+                trace("AcceptSecurityContext: strict policy: %s requested, not granted",
+                      flags_describe(FLAGS_ASC_REQ, strict_bits[i].asc_req, req, sizeof(req)));
+                return SEC_E_UNSUPPORTED_FUNCTION;
+            }
+    }
+    return SEC_E_OK;
+}
+
+SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
+    PCredHandle phCredential, PCtxtHandle phContext, PSecBufferDesc pInput, ULONG fContextReq,
+    ULONG TargetDataRep, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr,
+    PTimeStamp ptsExpiry)
+{
+    OM_uint32 major, minor, ignored, flags = 0, time_rec = 0;
+    SECURITY_STATUS status;
+    struct sspi_ctx *ctx;
+    gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
+    gss_name_t peer = GSS_C_NO_NAME;
+    gss_OID mech = GSS_C_NO_OID;
+    gss_cred_id_t delegated = GSS_C_NO_CREDENTIAL;
+    struct step_io io = {
+        .fn = "AcceptSecurityContext", .phContext = phContext, .phNewContext = phNewContext,
+        .pInput = pInput, .pOutput = pOutput, .pfContextAttr = pfContextAttr,
+        .ptsExpiry = ptsExpiry, .allocate = (fContextReq & ASC_REQ_ALLOCATE_MEMORY) != 0,
+        .extended_error = (fContextReq & ASC_REQ_EXTENDED_ERROR) != 0, .is_new = phContext == NULL,
+    };
+
+    if (pOutput != NULL && !buffers_desc_valid(pOutput)) {
+        status = SEC_E_INVALID_PARAMETER;
+        trace("AcceptSecurityContext: pOutput is not a valid SecBufferDesc");
+        goto early;
+    }
+    if (!buffers_desc_valid(pInput)) {
+        status = SEC_E_INVALID_TOKEN;
+        trace("AcceptSecurityContext: pInput is not a valid SecBufferDesc");
+        goto early;
+    }
+    if (io.is_new) {
+        struct sspi_cred *cred = handle_get(HANDLE_CRED, phCredential);
+        if (cred == NULL || phNewContext == NULL) {
+            status = cred ? SEC_E_INVALID_PARAMETER : SEC_E_INVALID_HANDLE;
+            trace("AcceptSecurityContext: %s", cred ? "phNewContext is NULL"
+                                                    : "phCredential is not a credential handle");
+            goto early;
+        }
+        if (!(cred->use & SECPKG_CRED_INBOUND)) {
+            status = SEC_E_NO_CREDENTIALS;
+            trace("AcceptSecurityContext: the credential was not acquired SECPKG_CRED_INBOUND");
+            goto early;
+        }
+        ctx = context_new(ROLE_ACCEPTOR, cred);
+        if (ctx == NULL) {
+            status = SEC_E_INSUFFICIENT_MEMORY;
+            goto early;
+        }
+    } else {
+        ctx = context_lookup(phContext);
+        if (ctx == NULL || ctx->role != ROLE_ACCEPTOR) {
+            status = SEC_E_INVALID_HANDLE;
+            trace("AcceptSecurityContext: phContext is not an acceptor context handle");
+            goto early;
+        }
+    }
+    ctx->req = fContextReq;
+    step_input_token(&io, &in);
+    if (!io.is_new && step_serve_pending(ctx, &io, &in, &status))
+        return status;
+    if (in.length == 0) {
+        trace("AcceptSecurityContext: pInput holds no SECBUFFER_TOKEN");
+        return step_fail(ctx, &io, SEC_E_INVALID_TOKEN, 0, 0, NULL);
+    }
+    if (io.is_new)
+        ctx->token_form = token_form(&in);
+    status = context_take_bindings(ctx, &io);
+    if (status != SEC_E_OK)
+        return step_fail(ctx, &io, status, 0, 0, NULL);
+
+    major = gss_accept_sec_context(
+        &minor, &ctx->gss, ctx->cred->acceptor, &in,
+        ctx->cred->policy.ChannelBindings == GSS_SSPI_CB_POLICY_NONE ? GSS_C_NO_CHANNEL_BINDINGS
+                                                                   : ctx->bindings,
+        &peer, &mech, &out, &flags, &time_rec, &delegated);
+    if (mech != GSS_C_NO_OID)
+        ctx->mech = mech;
+    if (GSS_ERROR(major)) {
+        gss_release_name(&ignored, &peer);
+        gss_release_cred(&ignored, &delegated);
+        return step_fail(ctx, &io, status_from_gss(major, minor, ROLE_ACCEPTOR), major, minor,
+                         &out);
+    }
+    ctx->gss_flags = flags;
+    if (major & GSS_S_CONTINUE_NEEDED) {
+        gss_release_name(&ignored, &peer);
+        gss_release_cred(&ignored, &delegated);
+        return step_deliver(ctx, &io, SEC_I_CONTINUE_NEEDED, &in, &out);
+    }
+    gss_release_name(&ignored, &ctx->peer);
+    ctx->peer = peer;
+    gss_release_cred(&ignored, &ctx->delegated);
+    ctx->delegated = delegated;
+    timestamp_from_lifetime(time_rec, &ctx->expiry);
+    status = check_policy(ctx);
+    if (status != SEC_E_OK)
+        return step_fail(ctx, &io, status, 0, 0, &out);
+    if (trace_enabled()) {
+        char *who = name_to_string(ctx->peer);
+        const struct package *used = package_for_mech(ctx->mech);
+        trace("AcceptSecurityContext: authenticated %s with %s%s", who ? who : "(unknown)",
+              used ? used->name : "(unknown mechanism)",
+              ctx->token_form == GSS_SSPI_FORM_SPNEGO ? " inside SPNEGO" : "");
+        free(who);
+    }
+    return step_deliver(ctx, &io, SEC_E_OK, &in, &out);
+
+early:
+    if (pOutput != NULL && buffers_desc_valid(pOutput))
+        buffers_clear_token(pOutput);
+    trace("AcceptSecurityContext() = %s (0x%08x)", status_name(status), (unsigned)status);
+    return status;
+}

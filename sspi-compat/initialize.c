@@ -1,0 +1,153 @@
+/*
+ * initialize.c - InitializeSecurityContextA/W over gss_init_sec_context.
+ *
+ * The target name is an SPN or GSS host-based name (names.c).  Channel
+ * bindings may come on any call (Windows callers pass them on the first,
+ * with no token); they are kept for later steps, where NTLM needs them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* NTLM needs no target; GSS wants a name, so use this host's. */
+static SECURITY_STATUS default_ntlm_target(gss_name_t *out)
+{
+    char host[256] = "localhost", name[300];
+    if (gethostname(host, sizeof(host) - 1) != 0)
+        strcpy(host, "localhost");
+    host[sizeof(host) - 1] = '\0';
+    snprintf(name, sizeof(name), "host@%s", host);
+    return name_import_target(name, out);
+}
+
+static SECURITY_STATUS new_initiator(struct sspi_ctx **out, PCredHandle phCredential,
+                                     const char *target)
+{
+    SECURITY_STATUS status;
+    struct sspi_cred *cred = handle_get(HANDLE_CRED, phCredential);
+    if (cred == NULL) {
+        trace("InitializeSecurityContext: phCredential is not a credential handle");
+        return SEC_E_INVALID_HANDLE;
+    }
+    if (!(cred->use & SECPKG_CRED_OUTBOUND)) {
+        trace("InitializeSecurityContext: the credential was not acquired SECPKG_CRED_OUTBOUND");
+        return SEC_E_NO_CREDENTIALS;
+    }
+    if (target == NULL && cred->pkg->id != PACKAGE_NTLM) {
+        trace("InitializeSecurityContext: %s needs a target name", cred->pkg->name);
+        return SEC_E_TARGET_UNKNOWN;
+    }
+    struct sspi_ctx *ctx = context_new(ROLE_INITIATOR, cred);
+    if (ctx == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    status = target ? name_import_target(target, &ctx->target) : default_ntlm_target(&ctx->target);
+    if (status != SEC_E_OK) {
+        context_free(ctx);
+        return status;
+    }
+    ctx->mech = cred->pkg->mech;
+    *out = ctx;
+    return SEC_E_OK;
+}
+
+static SECURITY_STATUS initialize(PCredHandle phCredential, PCtxtHandle phContext,
+                                  const char *target, ULONG fContextReq, PSecBufferDesc pInput,
+                                  PCtxtHandle phNewContext, PSecBufferDesc pOutput,
+                                  ULONG *pfContextAttr, PTimeStamp ptsExpiry, const char *fn)
+{
+    OM_uint32 major, minor, flags = 0, time_rec = 0;
+    SECURITY_STATUS status;
+    struct sspi_ctx *ctx = NULL;
+    gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
+    gss_OID mech = GSS_C_NO_OID;
+    struct step_io io = {
+        .fn = fn, .phContext = phContext, .phNewContext = phNewContext, .pInput = pInput,
+        .pOutput = pOutput, .pfContextAttr = pfContextAttr, .ptsExpiry = ptsExpiry,
+        .allocate = (fContextReq & ISC_REQ_ALLOCATE_MEMORY) != 0,
+        .extended_error = (fContextReq & ISC_REQ_EXTENDED_ERROR) != 0, .is_new = phContext == NULL,
+    };
+
+    if ((pInput != NULL && !buffers_desc_valid(pInput)) ||
+        (pOutput != NULL && !buffers_desc_valid(pOutput))) {
+        status = SEC_E_INVALID_PARAMETER;
+        trace("%s: pInput or pOutput is not a valid SecBufferDesc", fn);
+        goto early;
+    }
+    if (io.is_new) {
+        if (phNewContext == NULL) {
+            status = SEC_E_INVALID_PARAMETER;
+            trace("%s: phNewContext is NULL", fn);
+            goto early;
+        }
+        status = new_initiator(&ctx, phCredential, target);
+        if (status != SEC_E_OK)
+            goto early;
+    } else {
+        ctx = context_lookup(phContext);
+        if (ctx == NULL || ctx->role != ROLE_INITIATOR) {
+            status = SEC_E_INVALID_HANDLE;
+            trace("%s: phContext is not an initiator context handle", fn);
+            goto early;
+        }
+    }
+    ctx->req = fContextReq;
+    step_input_token(&io, &in);
+    if (!io.is_new && step_serve_pending(ctx, &io, &in, &status))
+        return status;
+    if (!io.is_new && in.length == 0) {
+        trace("%s: a continuation call needs the server's token in pInput", fn);
+        return step_fail(ctx, &io, SEC_E_INVALID_TOKEN, 0, 0, NULL);
+    }
+    status = context_take_bindings(ctx, &io);
+    if (status != SEC_E_OK)
+        return step_fail(ctx, &io, status, 0, 0, NULL);
+
+    major = gss_init_sec_context(&minor, ctx->cred->initiator, &ctx->gss, ctx->target,
+                                 ctx->pkg->mech, flags_isc_req_to_gss(fContextReq),
+                                 GSS_C_INDEFINITE, ctx->bindings, &in, &mech, &out, &flags,
+                                 &time_rec);
+    if (mech != GSS_C_NO_OID)
+        ctx->mech = mech;
+    if (GSS_ERROR(major))
+        return step_fail(ctx, &io, status_from_gss(major, minor, ROLE_INITIATOR), major, minor,
+                         &out);
+    ctx->gss_flags = flags;
+    timestamp_from_lifetime(time_rec, &ctx->expiry);
+    return step_deliver(ctx, &io, (major & GSS_S_CONTINUE_NEEDED) ? SEC_I_CONTINUE_NEEDED : SEC_E_OK,
+                        &in, &out);
+
+early:
+    if (pOutput != NULL && buffers_desc_valid(pOutput))
+        buffers_clear_token(pOutput);
+    trace("%s() = %s (0x%08x)", fn, status_name(status), (unsigned)status);
+    return status;
+}
+
+SSPI_EXPORT SECURITY_STATUS SEC_ENTRY InitializeSecurityContextA(
+    PCredHandle phCredential, PCtxtHandle phContext, SEC_CHAR *pszTargetName, ULONG fContextReq,
+    ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2,
+    PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry)
+{
+    return initialize(phCredential, phContext, pszTargetName, fContextReq, pInput, phNewContext,
+                      pOutput, pfContextAttr, ptsExpiry, "InitializeSecurityContextA");
+}
+
+SSPI_EXPORT SECURITY_STATUS SEC_ENTRY InitializeSecurityContextW(
+    PCredHandle phCredential, PCtxtHandle phContext, SEC_WCHAR *pszTargetName, ULONG fContextReq,
+    ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2,
+    PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry)
+{
+    SECURITY_STATUS status;
+    char *target = pszTargetName ? utf16_to_utf8(pszTargetName, utf16_len(pszTargetName)) : NULL;
+    if (pszTargetName != NULL && target == NULL) {
+        trace("InitializeSecurityContextW: target name is not valid UTF-16");
+        return SEC_E_TARGET_UNKNOWN;
+    }
+    status = initialize(phCredential, phContext, target, fContextReq, pInput, phNewContext,
+                        pOutput, pfContextAttr, ptsExpiry, "InitializeSecurityContextW");
+    free(target);
+    return status;
+}

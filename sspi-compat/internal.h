@@ -1,0 +1,226 @@
+/*
+ * internal.h - what the files of libgss-sspi share.  Nothing here is
+ * exported: the library's ABI is the list in libgss-sspi.sym.
+ */
+#ifndef GSS_SSPI_INTERNAL_H
+#define GSS_SSPI_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+#include <gssapi/gssapi_krb5.h>
+
+#include "gss-sspi.h"
+#include "sspi.h"
+
+#define SSPI_EXPORT __attribute__((visibility("default")))
+
+/* ---- oids.c: the mechanisms we speak ------------------------------------- */
+extern gss_OID_desc oid_spnego;  /* 1.3.6.1.5.5.2 */
+extern gss_OID_desc oid_krb5;    /* 1.2.840.113554.1.2.2 */
+extern gss_OID_desc oid_ms_krb5; /* 1.2.840.48018.1.2.2 */
+extern gss_OID_desc oid_ntlmssp; /* 1.3.6.1.4.1.311.2.2.10 */
+bool oid_equal(gss_const_OID a, gss_const_OID b);
+
+/* ---- utf16.c: SEC_WCHAR strings are UTF-16LE ----------------------------- */
+/* Length in code units of a NUL-terminated UTF-16 string. */
+size_t utf16_len(const SEC_WCHAR *s);
+/* UTF-16 (units code units) to a malloc'ed NUL-terminated UTF-8 string;
+ * NULL on a lone surrogate or on allocation failure. */
+char *utf16_to_utf8(const SEC_WCHAR *s, size_t units);
+/* UTF-8 to a malloc'ed NUL-terminated UTF-16 string (units without the NUL
+ * in *units_out when not NULL); NULL on invalid UTF-8. */
+SEC_WCHAR *utf8_to_utf16(const char *s, size_t *units_out);
+
+/* ---- handles.c: SecHandle <-> object, validated ---------------------------
+ * dwLower is a slot number, dwUpper a tag (kind + generation): a stale,
+ * foreign or deleted handle never reaches an object.  Lookups take no lock. */
+enum handle_kind { HANDLE_CRED = 1, HANDLE_CTX = 2 };
+SECURITY_STATUS handle_new(enum handle_kind kind, void *obj, PSecHandle out);
+void *handle_get(enum handle_kind kind, const SecHandle *h);
+/* Invalidates the handle and returns its object (NULL if it was not valid). */
+void *handle_release(enum handle_kind kind, const SecHandle *h);
+
+/* ---- trace.c: SSPI_TRACE=<file> ----------------------------------------- */
+bool trace_enabled(void);
+void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- flags.c: the flag table of DESIGN section 3 -------------------------- */
+OM_uint32 flags_isc_req_to_gss(ULONG isc_req);
+OM_uint32 flags_asc_req_to_gss(ULONG asc_req);
+ULONG flags_gss_to_isc_ret(OM_uint32 gss);
+ULONG flags_gss_to_asc_ret(OM_uint32 gss);
+/* The request bits a library (not the mechanism) grants: allocation,
+ * connection, stream, extended error.  Returned in RET numbering. */
+ULONG flags_isc_library_ret(ULONG isc_req);
+ULONG flags_asc_library_ret(ULONG asc_req);
+/* "MUTUAL_AUTH|CONFIDENTIALITY|0x40000000" into buf. */
+enum flag_space { FLAGS_ISC_REQ, FLAGS_ISC_RET, FLAGS_ASC_REQ, FLAGS_ASC_RET, FLAGS_GSS };
+const char *flags_describe(enum flag_space space, uint32_t value, char *buf, size_t len);
+
+/* ---- status.c: GSS major/minor -> SECURITY_STATUS (DESIGN section 4) ------- */
+enum gss_role { ROLE_ACCEPTOR, ROLE_INITIATOR };
+SECURITY_STATUS status_from_gss(OM_uint32 major, OM_uint32 minor, enum gss_role role);
+const char *status_name(SECURITY_STATUS status);
+/* gss_display_status text of major and minor, malloc'ed ("" parts skipped). */
+char *status_gss_text(OM_uint32 major, OM_uint32 minor, gss_const_OID mech);
+
+/* ---- timestamp.c: FILETIME-style local time --------------------------------*/
+void timestamp_from_time(time_t t, PTimeStamp out);
+/* now + a GSS lifetime; GSS_C_INDEFINITE gives Windows' "never". */
+void timestamp_from_lifetime(OM_uint32 lifetime, PTimeStamp out);
+
+/* ---- buffers.c: SecBufferDesc helpers ------------------------------------ */
+/* First buffer of the given type (attribute bits ignored), or NULL. */
+PSecBuffer buffers_find(PSecBufferDesc desc, ULONG type);
+bool buffers_desc_valid(const SecBufferDesc *desc);
+/* Puts token into the output SECBUFFER_TOKEN: allocates it when allocate is
+ * set (*allocated = true), else copies if it fits.  SEC_E_BUFFER_TOO_SMALL
+ * leaves the caller's buffer untouched. */
+SECURITY_STATUS buffers_put_token(PSecBufferDesc out, const void *data, size_t len, bool allocate,
+                                  bool *allocated);
+/* Empties the output token buffer (cbBuffer = 0), as on failure. */
+void buffers_clear_token(PSecBufferDesc out);
+
+/* ---- channel_bindings.c: SEC_CHANNEL_BINDINGS -> GSS ------------------------ */
+/* Bounds-checks the structure inside buf and fills *out with pointers into
+ * it.  SEC_E_BAD_BINDINGS (with a trace line) when anything lies outside. */
+SECURITY_STATUS channel_bindings_parse(const SecBuffer *buf, struct gss_channel_bindings_struct *out);
+
+/* ---- packages.c ------------------------------------------------------------ */
+enum package_id { PACKAGE_NEGOTIATE, PACKAGE_KERBEROS, PACKAGE_NTLM, PACKAGE_COUNT };
+struct package {
+    enum package_id id;
+    const char *name;
+    const char *comment;
+    ULONG capabilities;
+    USHORT version;
+    USHORT rpcid;
+    ULONG max_token;
+    gss_OID mech; /* the GSS mechanism an initiator uses */
+};
+const struct package *package_get(enum package_id id);
+/* Case-insensitive, as Windows; NULL when unknown. */
+const struct package *package_find(const char *name);
+/* Kerberos (either krb5 OID) or NTLM; NULL for anything else. */
+const struct package *package_for_mech(gss_const_OID mech);
+/* One allocation holding the SecPkgInfo and its strings (FreeContextBuffer). */
+SECURITY_STATUS package_info_a(const struct package *pkg, PSecPkgInfoA *out);
+SECURITY_STATUS package_info_w(const struct package *pkg, PSecPkgInfoW *out);
+
+/* ---- context buffers: everything handed to the caller to free ----------------
+ * FreeContextBuffer() frees what these return. */
+void *context_buffer_alloc(size_t len);
+
+/* ---- auth_identity.c: SEC_WINNT_AUTH_IDENTITY[_EX] A/W ---------------------- */
+struct auth_identity {
+    char *user;     /* UTF-8, NULL when not given */
+    char *domain;   /* UTF-8, NULL when not given */
+    char *password; /* UTF-8, wiped on clear */
+    size_t password_len;
+    char *package_list; /* _EX only: "Kerberos,!NTLM" style, NULL if none */
+};
+SECURITY_STATUS auth_identity_parse(const void *auth_data, struct auth_identity *out);
+void auth_identity_clear(struct auth_identity *id);
+
+/* ---- names.c ---------------------------------------------------------------- */
+/* SSPI target names: "HTTP/host", "HTTP/host@REALM", "HTTP@host", "user@REALM". */
+SECURITY_STATUS name_import_target(const char *target, gss_name_t *out);
+/* gss_display_name as a malloc'ed string, NULL on failure. */
+char *name_to_string(gss_const_name_t name);
+
+/* ---- credentials.c ---------------------------------------------------------- */
+struct sspi_cred {
+    atomic_int refs;
+    const struct package *pkg;
+    ULONG use; /* SECPKG_CRED_INBOUND/OUTBOUND bits */
+    gss_cred_id_t initiator;   /* GSS_C_NO_CREDENTIAL unless OUTBOUND */
+    gss_cred_id_t acceptor;    /* GSS_C_NO_CREDENTIAL unless INBOUND */
+    char *principal;           /* display name (UTF-8) */
+    bool explicit_identity;    /* from SEC_WINNT_AUTH_IDENTITY */
+    GSS_SSPI_POLICY policy;
+    TimeStamp expiry;
+};
+struct sspi_cred *cred_ref(struct sspi_cred *cred);
+void cred_unref(struct sspi_cred *cred);
+
+/* ---- context.c --------------------------------------------------------------- */
+struct sspi_ctx {
+    enum gss_role role;
+    const struct package *pkg; /* the package the caller asked for */
+    struct sspi_cred *cred;    /* reference held while the context lives */
+    gss_ctx_id_t gss;
+    gss_name_t target;         /* initiator: whom we authenticate to */
+    gss_name_t peer;           /* acceptor: the authenticated client */
+    gss_cred_id_t delegated;   /* acceptor: forwarded credentials */
+    gss_OID mech;              /* mechanism actually used (static OID) */
+    ULONG token_form;          /* GSS_SSPI_FORM_* (acceptor: from the first token) */
+    OM_uint32 gss_flags;       /* granted by GSS */
+    ULONG req;                 /* ISC_REQ / ASC_REQ asked for */
+    ULONG ret;                 /* ISC_RET / ASC_RET reported */
+    bool established;
+    /* Channel bindings, copied from the first call that carried them: GSS
+     * wants them on every step, Windows callers often pass them once. */
+    struct gss_channel_bindings_struct *bindings;
+    TimeStamp expiry;
+    /* SEC_E_BUFFER_TOO_SMALL: the token GSS produced waits here, keyed by the
+     * input that produced it, until the caller retries with room. */
+    gss_buffer_desc pending_out;
+    gss_buffer_desc pending_in;
+    SECURITY_STATUS pending_status;
+    /* Last failure, for SECPKG_ATTR_GSS_LAST_ERROR. */
+    SECURITY_STATUS last_status;
+    OM_uint32 last_major, last_minor;
+    char *last_text;
+};
+struct sspi_ctx *context_new(enum gss_role role, struct sspi_cred *cred);
+void context_free(struct sspi_ctx *ctx);
+/* The context behind a handle, or NULL. */
+struct sspi_ctx *context_lookup(const CtxtHandle *h);
+/* Records a failure for SECPKG_ATTR_GSS_LAST_ERROR and traces it. */
+void context_record_error(struct sspi_ctx *ctx, const char *fn, SECURITY_STATUS status,
+                          OM_uint32 major, OM_uint32 minor);
+
+/* Keeps a private copy of the SECBUFFER_CHANNEL_BINDINGS in io->pInput, if
+ * any; SEC_E_BAD_BINDINGS when it is malformed. */
+struct step_io;
+SECURITY_STATUS context_take_bindings(struct sspi_ctx *ctx, const struct step_io *io);
+
+/* The shared frame of AcceptSecurityContext and InitializeSecurityContext. */
+struct step_io {
+    const char *fn;            /* "AcceptSecurityContext" ... for the trace */
+    PCtxtHandle phContext;     /* NULL on the first call */
+    PCtxtHandle phNewContext;
+    PSecBufferDesc pInput;
+    PSecBufferDesc pOutput;
+    ULONG *pfContextAttr;
+    PTimeStamp ptsExpiry;
+    bool allocate;             /* ISC/ASC_REQ_ALLOCATE_MEMORY */
+    bool extended_error;       /* ISC/ASC_REQ_EXTENDED_ERROR */
+    bool is_new;               /* this call created the context */
+};
+/* The input token (empty when none) in io->pInput. */
+void step_input_token(const struct step_io *io, gss_buffer_desc *token);
+/* A retry after SEC_E_BUFFER_TOO_SMALL: serves the token kept back.
+ * Returns true when the call was such a retry (*status set). */
+bool step_serve_pending(struct sspi_ctx *ctx, const struct step_io *io, const gss_buffer_desc *in,
+                        SECURITY_STATUS *status);
+/* Success or continue: delivers token (consumed) to io->pOutput, reports
+ * attributes and expiry, publishes a new handle. */
+SECURITY_STATUS step_deliver(struct sspi_ctx *ctx, const struct step_io *io, SECURITY_STATUS status,
+                             const gss_buffer_desc *in, gss_buffer_desc *token);
+/* Failure: records it, puts an error token out when asked for
+ * (EXTENDED_ERROR), and frees a context this call created.  token may be
+ * NULL; it is consumed. */
+SECURITY_STATUS step_fail(struct sspi_ctx *ctx, const struct step_io *io, SECURITY_STATUS status,
+                          OM_uint32 major, OM_uint32 minor, gss_buffer_desc *token);
+
+/* ---- wipe --------------------------------------------------------------------- */
+void secure_free(void *p, size_t len);
+void secure_free_string(char *s);
+
+#endif /* GSS_SSPI_INTERNAL_H */
