@@ -144,7 +144,7 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
     if (GSS_ERROR(major)) {
         gss_release_name(&ignored, &peer);
         gss_release_cred(&ignored, &delegated);
-        return step_fail(ctx, &io, status_from_gss(major, minor, ROLE_ACCEPTOR), major, minor,
+        return step_fail(ctx, &io, status_from_gss(major, minor, ROLE_ACCEPTOR, ctx->mech), major, minor,
                          &out);
     }
     ctx->gss_flags = flags;

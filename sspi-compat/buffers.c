@@ -35,8 +35,8 @@ SECURITY_STATUS buffers_put_token(PSecBufferDesc out, const void *data, size_t l
             if (copy == NULL)
                 return SEC_E_INSUFFICIENT_MEMORY;
             memcpy(copy, data, len);
-            *allocated = true;
         }
+        *allocated = true; /* even for an empty token: pvBuffer is ours (NULL) */
         buf->pvBuffer = copy;
         buf->cbBuffer = (ULONG)len;
         return SEC_E_OK;

@@ -22,6 +22,7 @@ struct sspi_ctx *context_new(enum gss_role role, struct sspi_cred *cred)
     ctx->target = GSS_C_NO_NAME;
     ctx->peer = GSS_C_NO_NAME;
     ctx->delegated = GSS_C_NO_CREDENTIAL;
+    timestamp_from_time(time(NULL), &ctx->start);
     return ctx;
 }
 

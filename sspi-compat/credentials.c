@@ -151,7 +151,7 @@ out:
         OM_uint32 ignored;
         gss_release_name(&ignored, &name);
     }
-    return GSS_ERROR(major) ? status_from_gss(major, minor, ROLE_INITIATOR) : SEC_E_OK;
+    return GSS_ERROR(major) ? status_from_gss(major, minor, ROLE_INITIATOR, &mech) : SEC_E_OK;
 }
 
 static SECURITY_STATUS acquire_acceptor(struct sspi_cred *cred, const char *principal)
@@ -175,7 +175,7 @@ static SECURITY_STATUS acquire_acceptor(struct sspi_cred *cred, const char *prin
         free(text);
     }
     gss_release_name(&ignored, &name);
-    return GSS_ERROR(major) ? status_from_gss(major, minor, ROLE_ACCEPTOR) : SEC_E_OK;
+    return GSS_ERROR(major) ? status_from_gss(major, minor, ROLE_ACCEPTOR, GSS_C_NO_OID) : SEC_E_OK;
 }
 
 /* NAMES for a credential: the initiator's principal, else the service name

@@ -112,7 +112,7 @@ static SECURITY_STATUS initialize(PCredHandle phCredential, PCtxtHandle phContex
     if (mech != GSS_C_NO_OID)
         ctx->mech = mech;
     if (GSS_ERROR(major))
-        return step_fail(ctx, &io, status_from_gss(major, minor, ROLE_INITIATOR), major, minor,
+        return step_fail(ctx, &io, status_from_gss(major, minor, ROLE_INITIATOR, ctx->mech), major, minor,
                          &out);
     ctx->gss_flags = flags;
     timestamp_from_lifetime(time_rec, &ctx->expiry);

@@ -64,7 +64,8 @@ const char *flags_describe(enum flag_space space, uint32_t value, char *buf, siz
 
 /* ---- status.c: GSS major/minor -> SECURITY_STATUS (DESIGN section 4) ------- */
 enum gss_role { ROLE_ACCEPTOR, ROLE_INITIATOR };
-SECURITY_STATUS status_from_gss(OM_uint32 major, OM_uint32 minor, enum gss_role role);
+SECURITY_STATUS status_from_gss(OM_uint32 major, OM_uint32 minor, enum gss_role role,
+                                gss_const_OID mech);
 const char *status_name(SECURITY_STATUS status);
 /* gss_display_status text of major and minor, malloc'ed ("" parts skipped). */
 char *status_gss_text(OM_uint32 major, OM_uint32 minor, gss_const_OID mech);
@@ -166,6 +167,7 @@ struct sspi_ctx {
     /* Channel bindings, copied from the first call that carried them: GSS
      * wants them on every step, Windows callers often pass them once. */
     struct gss_channel_bindings_struct *bindings;
+    TimeStamp start;           /* when the context was created */
     TimeStamp expiry;
     /* SEC_E_BUFFER_TOO_SMALL: the token GSS produced waits here, keyed by the
      * input that produced it, until the caller retries with room. */

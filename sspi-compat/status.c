@@ -83,7 +83,13 @@ static const struct minor_row minor_table[] = {
 
 #define ROWS(t) (sizeof(t) / sizeof((t)[0]))
 
-SECURITY_STATUS status_from_gss(OM_uint32 major, OM_uint32 minor, enum gss_role role)
+/* gss-ntlmssp reports failed logons with errno values: EINVAL for a wrong
+ * password, EACCES for a user or domain that does not match, ENOENT for no
+ * user file entry.  Only for that mechanism do they mean "logon denied". */
+static const OM_uint32 ntlm_logon_errnos[] = {EINVAL, EACCES, ENOENT, EPERM};
+
+SECURITY_STATUS status_from_gss(OM_uint32 major, OM_uint32 minor, enum gss_role role,
+                                gss_const_OID mech)
 {
     OM_uint32 routine = GSS_ROUTINE_ERROR(major);
     SECURITY_STATUS status = SEC_E_INTERNAL_ERROR;
@@ -102,6 +108,17 @@ SECURITY_STATUS status_from_gss(OM_uint32 major, OM_uint32 minor, enum gss_role 
             status = role == ROLE_ACCEPTOR ? major_table[i].acceptor : major_table[i].initiator;
             break;
         }
+    /* Inside SPNEGO, or before the mechanism is known, it may be NTLM too:
+     * Kerberos minors are never this small. */
+    bool maybe_ntlm = mech == GSS_C_NO_OID || oid_equal(mech, &oid_ntlmssp) ||
+                      oid_equal(mech, &oid_spnego);
+    if (role == ROLE_ACCEPTOR && maybe_ntlm &&
+        (routine == GSS_S_FAILURE || routine == GSS_S_DEFECTIVE_CREDENTIAL ||
+         routine == GSS_S_NO_CRED || routine == GSS_S_DEFECTIVE_TOKEN)) {
+        for (size_t i = 0; i < ROWS(ntlm_logon_errnos); i++)
+            if (minor == ntlm_logon_errnos[i])
+                return SEC_E_LOGON_DENIED;
+    }
     /* The minor says more for generic failures and for missing keys; for
      * the others the major is already precise. */
     if (routine == GSS_S_FAILURE || routine == GSS_S_NO_CRED || routine == GSS_S_DEFECTIVE_TOKEN ||

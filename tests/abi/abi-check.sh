@@ -69,16 +69,21 @@ rm -f "$tmp_dump"
 status=0
 
 # ---- Coverage: every constant and structure of sspi.h is checked or skipped.
-covered=$(sed -n 's|^/\* abi-name: \([A-Za-z0-9_]*\) \*/$|\1|p; s|^/\* abi-skip: \([A-Za-z0-9_]*\):.*|\1|p' "$generated")
-covered_structs=$(sed -n 's|^/\* abi-struct: \([A-Za-z0-9_]*\) \*/$|\1|p' "$generated")
+# Space-separated, with a space at each end, for "case" matching.
+covered=" $(sed -n -e 's|^/\* abi-name: \([A-Za-z0-9_]*\) \*/$|\1|p' \
+    -e 's|^/\* abi-skip: \([A-Za-z0-9_]*\):.*|\1|p' "$generated" | tr '\n' ' ') "
+covered_structs=" $(sed -n 's|^/\* abi-struct: \([A-Za-z0-9_]*\) \*/$|\1|p' "$generated" |
+    tr '\n' ' ') "
 
 # Object-like macros with a replacement (guards and empty macros have none).
 defined=$(sed -n 's/^[[:space:]]*#[[:space:]]*define[[:space:]]\{1,\}\([A-Z_][A-Z0-9_]*\)[[:space:]]\{1,\}[^[:space:]].*/\1/p' "$header" | sort -u)
 # Structures and unions: the first typedef name after the closing brace.
-structs=$(sed -n 's/^}[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\).*/\1/p' "$header" | sort -u)
+structs=$(sed -n -e 's/^}[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\).*/\1/p' \
+    -e 's/^typedef[[:space:]]\{1,\}[a-z]\{1,\}[[:space:]][^}]*}[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\).*/\1/p' \
+    "$header" | sort -u)
 
 for name in $defined; do
-    case " $(echo $covered) " in
+    case "$covered" in
     *" $name "*) ;;
     *)
         echo "abi: FAIL: sspi.h defines $name, which tests/abi/abi_dump.c neither checks nor skips"
@@ -87,7 +92,7 @@ for name in $defined; do
     esac
 done
 for name in $structs; do
-    case " $(echo $covered_structs) " in
+    case "$covered_structs" in
     *" $name "*) ;;
     *)
         echo "abi: FAIL: sspi.h declares structure $name, which tests/abi/abi_dump.c does not check"
@@ -97,15 +102,15 @@ for name in $structs; do
 done
 
 # ---- Compile the assertions against the Windows headers.
-# -O2 and code generation (-S) are needed for the string checks, which fold
-# __builtin_strcmp; the static assertions alone need only -fsyntax-only.
+# Two passes: the static assertions need only the front end; the string
+# checks fold __builtin_strcmp, so they need -O2 and code generation (-S),
+# which a failed static assertion would prevent.
 checks=$(sed -n 's|^/\* abi-checks: \([0-9]*\) \*/$|\1|p' "$generated")
-log="$outdir/abi.generated.c.log"
-if "$windows_cc" -std=gnu11 -O2 -S -o /dev/null "$generated" > "$log" 2>&1; then
-    compiled=yes
-else
+log="$generated.log"
+compiled=yes
+"$windows_cc" -std=gnu11 -fsyntax-only "$generated" > "$log" 2>&1 || compiled=no
+"$windows_cc" -std=gnu11 -O2 -S -o /dev/null -DABI_STRINGS_ONLY "$generated" >> "$log" 2>&1 ||
     compiled=no
-fi
 
 if [ "$compiled" = yes ]; then
     if [ "$status" -eq 0 ]; then
@@ -117,14 +122,43 @@ if [ "$compiled" = yes ]; then
     exit "$status"
 fi
 
-# Failed: show what differs, without the caret noise.
-failed=$(grep -c 'error:' "$log")
-echo "abi: $failed of $checks checks failed: gss-sspi's sspi.h differs from the Windows headers ($windows_cc)"
-echo "abi: each message says what gss-sspi has; Windows has something else"
+# Failed.  Each check is one line of the generated file: report each failing
+# line once, with its messages (a follow-on "not constant" message only when
+# the line has no better one), and without the compiler's source excerpts.
+report=$(awk -v gen="$(basename "$generated")" '
+    index($0, gen ":") && index($0, ": error: ") {
+        line = $0
+        sub(/^.*abi\.generated\.c:/, "", line)
+        n = line; sub(/:.*/, "", n)
+        msg = line; sub(/^[^ ]* error: /, "", msg)
+        gsub(/\\\047/, "\047", msg)
+        if (msg ~ /^static assertion failed: ".*"$/) {
+            sub(/^static assertion failed: "/, "", msg); sub(/"$/, "", msg)
+        }
+        sub(/^call to .* declared with attribute error: /, "", msg)
+        if (!(n in seen)) { seen[n] = 1; order[++count] = n }
+        if ((n SUBSEP msg) in have) next
+        have[n SUBSEP msg] = 1
+        if (msg ~ /not (an integer )?constant|is not an integer/) { weak[n] = msg; next }
+        if (n in msgs) text = msgs[n] "; " msg; else text = msg
+        msgs[n] = text
+    }
+    END {
+        for (i = 1; i <= count; i++) {
+            n = order[i]
+            if (n in msgs) text = msgs[n]; else text = weak[n]
+            printf "abi:   %s  [line %s]\n", text, n
+        }
+    }' "$log")
+failed=$(printf '%s\n' "$report" | grep -c '^abi:   ')
 if [ "$failed" -gt 0 ]; then
-    grep 'error:' "$log" | sed 's/^.*error: /abi:   /'
+    echo "abi: $failed of $checks checks failed: gss-sspi's <sspi.h> differs from the Windows headers ($windows_cc)"
+    echo "abi: each message says what gss-sspi has, where Windows has something else:"
+    printf '%s\n' "$report"
 else
+    echo "abi: the Windows compiler rejected $generated:"
     cat "$log"
 fi
-echo "abi: full compiler output in $log; assertions in $generated"
+echo "abi: the assertions are in $generated"
+rm -f "$log"
 exit 1

@@ -109,7 +109,6 @@ write_kdc_conf() {
     $REALM = {
         database_name = $dir/principal
         key_stash_file = $dir/stash
-        acl_file = $dir/kadm5.acl
         master_key_type = aes256-cts
         supported_enctypes = aes256-cts:normal aes128-cts:normal arcfour-hmac:normal
         max_life = 24h
@@ -134,7 +133,6 @@ mkdir -p "$KRB5RCACHEDIR"
 # on it: write provisional configs, build the database, then pick the port.
 write_krb5_conf "$KRB5_CONFIG" "$aes" "$aes arcfour-hmac" 88
 write_kdc_conf 88
-: >"$dir/kadm5.acl"
 
 "$kdb5_util" create -s -r "$REALM" -P "master-$RANDOM$RANDOM" >"$dir/setup.log" 2>&1
 
@@ -189,7 +187,7 @@ kadmin "ktadd -k $dir/rc4-only.keytab -norandkey HTTP/$RC4_HOST"
 kt_entries() { # KEYTAB PRINCIPAL -> "kvno enctype" lines
     klist -k -e "$1" | awk -v p="$2@$REALM" '$2 == p { print $1, $3 }'
 }
-cur=$(kt_entries "$dir/http.keytab" "HTTP/$HOST" | awk '{ print $1; exit }')
+cur=$(kt_entries "$dir/http.keytab" "HTTP/$HOST" | awk 'NR == 1 { print $1 }')
 old=$(kt_entries "$dir/http-oldkvno.keytab" "HTTP/$HOST" | awk '{ print $1 }' | sort -u)
 rc4=$(kt_entries "$dir/http-rc4.keytab" "HTTP/$HOST" | sed 's/DEPRECATED://')
 if [ -z "$cur" ] || [ -z "$old" ] || [ "$old" = "$cur" ] ||
@@ -213,7 +211,8 @@ for attempt in $(seq 1 20); do
     write_kdc_conf "$port"
     "$krb5kdc" -n -r "$REALM" -P "$dir/kdc.pid" >>"$dir/kdc.out" 2>&1 </dev/null &
     kdc_pid=$!
-    # Ours too, at once: stop-realm.sh must find it even if we fail below.
+    # krb5kdc -P writes the same pid later; write it now so stop-realm.sh
+    # finds the KDC even if we fail before that.
     echo "$kdc_pid" >"$dir/kdc.pid"
     # Poll with kinit: success proves the KDC is bound and answering.
     for _ in $(seq 1 50); do
@@ -238,15 +237,15 @@ if [ -z "$kdc_up" ]; then
     echo "setup-realm: could not start krb5kdc (see $dir/kdc.out, $dir/kdc.log, $dir/setup.log)" >&2
     exit 1
 fi
-# krb5kdc -n writes its own pid file; ours (the same pid) covers the window before.
-echo "$kdc_pid" >"$dir/kdc.pid"
 
-# The RC4 variant: identical except for the enctypes the client asks for.
+# The RC4 variant: identical except that RC4 is the only enctype asked for
+# and permitted.
 write_krb5_conf "$dir/krb5-rc4.conf" arcfour-hmac arcfour-hmac "$port"
 
 # Put a service ticket in alice's cache too, so the skewed copy needs no KDC.
+# +1 h: far beyond the 5 min clock skew allowed, well within the 24 h tickets.
 KRB5CCNAME="FILE:$dir/alice.ccache" kvno "HTTP/$HOST@$REALM" >>"$dir/setup.log" 2>&1
-"$here/ccache-skew.pl" "$dir/alice.ccache" "$dir/alice-skewed.ccache" 3600
+perl "$here/ccache-skew.pl" "$dir/alice.ccache" "$dir/alice-skewed.ccache" 3600
 
 # krb5-rc4.conf permits only RC4, so alice.ccache (AES session keys) is useless
 # under it; this cache has an RC4 TGT session key.

@@ -23,8 +23,11 @@ esac
 # Only signal the pid if it still is our KDC (its command line names our pid
 # file): a stale file must not make us kill a process that reused the number.
 is_kdc() {
-    [ -r "/proc/$pid/cmdline" ] &&
-        tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF "$pidfile"
+    local arg
+    while IFS= read -r -d '' arg; do
+        [ "$arg" = "$pidfile" ] && return 0
+    done 2>/dev/null <"/proc/$pid/cmdline"
+    return 1
 }
 
 if is_kdc; then

@@ -1,0 +1,295 @@
+/* testlib.c - helpers for the integration tests (see testlib.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gssapi/gssapi_ext.h>
+
+#include "testlib.h"
+
+const char *realm_env(const char *name)
+{
+    const char *v = getenv(name);
+    ck_assert_msg(v != NULL, "%s is not set: run this test through tests/with-realm", name);
+    return v;
+}
+
+void acquire_inbound(const char *package, CredHandle *out)
+{
+    TimeStamp ts;
+    SECURITY_STATUS s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)package, SECPKG_CRED_INBOUND,
+                                                  NULL, NULL, NULL, NULL, out, &ts);
+    ck_assert_msg(s == SEC_E_OK, "inbound %s credentials: 0x%08x", package, (unsigned)s);
+}
+
+void acquire_outbound_default(const char *package, CredHandle *out)
+{
+    TimeStamp ts;
+    SECURITY_STATUS s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)package, SECPKG_CRED_OUTBOUND,
+                                                  NULL, NULL, NULL, NULL, out, &ts);
+    ck_assert_msg(s == SEC_E_OK, "default outbound %s credentials: 0x%08x", package, (unsigned)s);
+}
+
+SECURITY_STATUS acquire_outbound_password(const char *package, const char *user,
+                                          const char *domain, const char *password,
+                                          const char *package_list, CredHandle *out)
+{
+    TimeStamp ts;
+    SEC_WINNT_AUTH_IDENTITY_EXA ex = {
+        .Version = SEC_WINNT_AUTH_IDENTITY_VERSION,
+        .Length = sizeof(ex),
+        .User = (unsigned char *)user,
+        .UserLength = (ULONG)strlen(user),
+        .Domain = (unsigned char *)domain,
+        .DomainLength = domain ? (ULONG)strlen(domain) : 0,
+        .Password = (unsigned char *)password,
+        .PasswordLength = (ULONG)strlen(password),
+        .Flags = SEC_WINNT_AUTH_IDENTITY_ANSI,
+        .PackageList = (unsigned char *)package_list,
+        .PackageListLength = package_list ? (ULONG)strlen(package_list) : 0,
+    };
+    SEC_WINNT_AUTH_IDENTITY_A plain = {ex.User,     ex.UserLength,     ex.Domain, ex.DomainLength,
+                                       ex.Password, ex.PasswordLength, ex.Flags};
+    return AcquireCredentialsHandleA(NULL, (SEC_CHAR *)package, SECPKG_CRED_OUTBOUND, NULL,
+                                     package_list ? (void *)&ex : (void *)&plain, NULL, NULL, out,
+                                     &ts);
+}
+
+void *channel_bindings_new(const char *application_data, ULONG *len)
+{
+    size_t n = strlen(application_data);
+    unsigned char *blob = calloc(1, sizeof(SEC_CHANNEL_BINDINGS) + n);
+    SEC_CHANNEL_BINDINGS *cb = (SEC_CHANNEL_BINDINGS *)blob;
+    ck_assert_ptr_nonnull(blob);
+    cb->cbApplicationDataLength = (ULONG)n;
+    cb->dwApplicationDataOffset = sizeof(*cb);
+    memcpy(blob + sizeof(*cb), application_data, n);
+    *len = (ULONG)(sizeof(*cb) + n);
+    return blob;
+}
+
+/* pInput for a step: the token (may be absent) and the bindings (may be absent). */
+static void input_desc(SecBufferDesc *desc, SecBuffer bufs[2], void *token, ULONG token_len,
+                       const void *cb, ULONG cb_len)
+{
+    desc->ulVersion = SECBUFFER_VERSION;
+    desc->cBuffers = 0;
+    desc->pBuffers = bufs;
+    if (token != NULL)
+        bufs[desc->cBuffers++] = (SecBuffer){token_len, SECBUFFER_TOKEN, token};
+    if (cb != NULL)
+        bufs[desc->cBuffers++] = (SecBuffer){cb_len, SECBUFFER_CHANNEL_BINDINGS, (void *)cb};
+}
+
+static void remember_first(struct handshake *hs, const void *token, ULONG len)
+{
+    if (hs->first_token != NULL || len == 0)
+        return;
+    hs->first_token = malloc(len);
+    memcpy(hs->first_token, token, len);
+    hs->first_token_len = len;
+}
+
+/* One acceptor step; returns the output token (FreeContextBuffer) in *out. */
+static void server_step(CredHandle *server_cred, struct handshake *hs, void *token, ULONG len,
+                        SecBuffer *out)
+{
+    SecBuffer in_bufs[2];
+    SecBufferDesc in_desc, out_desc = {SECBUFFER_VERSION, 1, out};
+    input_desc(&in_desc, in_bufs, token, len, hs->server_cb, hs->server_cb_len);
+    *out = (SecBuffer){0, SECBUFFER_TOKEN, NULL};
+    hs->server_status = AcceptSecurityContext(
+        server_cred, hs->have_server ? &hs->server : NULL, &in_desc,
+        hs->asc_req | ASC_REQ_ALLOCATE_MEMORY, SECURITY_NATIVE_DREP, &hs->server, &out_desc,
+        &hs->asc_ret, &hs->server_expiry);
+    if (hs->server_status == SEC_E_OK || hs->server_status == SEC_I_CONTINUE_NEEDED)
+        hs->have_server = true;
+    hs->legs++;
+}
+
+void handshake_run(CredHandle *client_cred, CredHandle *server_cred, struct handshake *hs)
+{
+    SecBuffer in_bufs[2], out = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc in_desc, out_desc = {SECBUFFER_VERSION, 1, &out};
+    TimeStamp ts;
+    void *server_token = NULL;
+    ULONG server_len = 0;
+
+    hs->client_status = hs->server_status = SEC_I_CONTINUE_NEEDED;
+    for (int round = 0; round < 10; round++) {
+        if (hs->client_status == SEC_I_CONTINUE_NEEDED) {
+            input_desc(&in_desc, in_bufs, server_token, server_len, hs->client_cb,
+                       hs->client_cb_len);
+            out = (SecBuffer){0, SECBUFFER_TOKEN, NULL};
+            hs->client_status = InitializeSecurityContextA(
+                client_cred, hs->have_client ? &hs->client : NULL, (SEC_CHAR *)hs->target,
+                hs->isc_req | ISC_REQ_ALLOCATE_MEMORY, 0, SECURITY_NATIVE_DREP,
+                in_desc.cBuffers ? &in_desc : NULL, 0, &hs->client, &out_desc, &hs->isc_ret, &ts);
+            hs->legs++;
+            FreeContextBuffer(server_token);
+            server_token = NULL;
+            if (hs->client_status != SEC_E_OK && hs->client_status != SEC_I_CONTINUE_NEEDED)
+                return;
+            hs->have_client = true;
+        }
+        if (out.cbBuffer == 0)
+            break; /* nothing more for the server */
+        remember_first(hs, out.pvBuffer, out.cbBuffer);
+        SecBuffer reply;
+        server_step(server_cred, hs, out.pvBuffer, out.cbBuffer, &reply);
+        FreeContextBuffer(out.pvBuffer);
+        out = (SecBuffer){0, SECBUFFER_TOKEN, NULL};
+        if (hs->server_status != SEC_E_OK && hs->server_status != SEC_I_CONTINUE_NEEDED) {
+            FreeContextBuffer(reply.pvBuffer);
+            return;
+        }
+        server_token = reply.pvBuffer;
+        server_len = reply.cbBuffer;
+        if (server_len == 0 || hs->client_status == SEC_E_OK) {
+            FreeContextBuffer(server_token);
+            server_token = NULL;
+            if (hs->server_status == SEC_E_OK || server_len == 0)
+                break;
+        }
+    }
+    FreeContextBuffer(server_token);
+}
+
+void gss_handshake_run(struct gss_client *c, CredHandle *server_cred, struct handshake *hs)
+{
+    OM_uint32 minor;
+    gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+    gss_name_t target = GSS_C_NO_NAME;
+    char *hostbased = strdup(hs->target);
+    char *slash = strchr(hostbased, '/');
+    if (slash)
+        *slash = '@';
+    gss_buffer_desc name = {strlen(hostbased), hostbased};
+    c->major = gss_import_name(&minor, &name, GSS_C_NT_HOSTBASED_SERVICE, &target);
+    ck_assert_msg(!GSS_ERROR(c->major), "gss_import_name(%s)", hostbased);
+    free(hostbased);
+
+    gss_buffer_desc in = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
+    void *server_token = NULL;
+    hs->server_status = SEC_I_CONTINUE_NEEDED;
+    for (int round = 0; round < 10; round++) {
+        in.value = server_token;
+        in.length = server_token ? hs->first_token_len * 0 + in.length : 0;
+        c->major = gss_init_sec_context(&c->minor, c->cred, &ctx, target, c->mech, c->req_flags, 0,
+                                        c->bindings, &in, NULL, &out, &c->ret_flags, NULL);
+        FreeContextBuffer(server_token);
+        server_token = NULL;
+        if (GSS_ERROR(c->major) || out.length == 0)
+            break;
+        remember_first(hs, out.value, (ULONG)out.length);
+        SecBuffer reply;
+        server_step(server_cred, hs, out.value, (ULONG)out.length, &reply);
+        gss_release_buffer(&minor, &out);
+        if (hs->server_status != SEC_E_OK && hs->server_status != SEC_I_CONTINUE_NEEDED) {
+            FreeContextBuffer(reply.pvBuffer);
+            break;
+        }
+        if (reply.cbBuffer == 0 || !(c->major & GSS_S_CONTINUE_NEEDED)) {
+            FreeContextBuffer(reply.pvBuffer);
+            break;
+        }
+        server_token = reply.pvBuffer;
+        in.length = reply.cbBuffer;
+    }
+    gss_release_buffer(&minor, &out);
+    gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
+    gss_release_name(&minor, &target);
+}
+
+gss_cred_id_t gss_password_cred(gss_OID mech, const char *user, const char *password)
+{
+    OM_uint32 major, minor;
+    gss_name_t name;
+    gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+    gss_buffer_desc nb = {strlen(user), (void *)user}, pw = {strlen(password), (void *)password};
+    gss_OID_set_desc mechs = {1, mech};
+    major = gss_import_name(&minor, &nb, GSS_C_NT_USER_NAME, &name);
+    ck_assert(!GSS_ERROR(major));
+    major = gss_acquire_cred_with_password(&minor, name, &pw, 0, &mechs, GSS_C_INITIATE, &cred,
+                                           NULL, NULL);
+    ck_assert_msg(!GSS_ERROR(major), "gss_acquire_cred_with_password(%s): 0x%x/%u", user, major,
+                  minor);
+    gss_release_name(&minor, &name);
+    return cred;
+}
+
+void handshake_cleanup(struct handshake *hs)
+{
+    if (hs->have_client)
+        DeleteSecurityContext(&hs->client);
+    if (hs->have_server)
+        DeleteSecurityContext(&hs->server);
+    hs->have_client = hs->have_server = false;
+    free(hs->first_token);
+    hs->first_token = NULL;
+}
+
+SECURITY_STATUS accept_one(CredHandle *cred, const void *token, ULONG len, ULONG asc_req,
+                           CtxtHandle *ctx, bool *have_ctx, void **out_token, ULONG *out_len)
+{
+    SecBuffer in = {len, SECBUFFER_TOKEN, (void *)token}, out = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc in_desc = {SECBUFFER_VERSION, 1, &in}, out_desc = {SECBUFFER_VERSION, 1, &out};
+    ULONG attrs = 0;
+    TimeStamp ts;
+    SECURITY_STATUS s = AcceptSecurityContext(cred, NULL, &in_desc, asc_req | ASC_REQ_ALLOCATE_MEMORY,
+                                              SECURITY_NATIVE_DREP, ctx, &out_desc, &attrs, &ts);
+    *have_ctx = (s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED);
+    if (out_token != NULL) {
+        *out_token = out.pvBuffer;
+        *out_len = out.cbBuffer;
+    } else {
+        FreeContextBuffer(out.pvBuffer);
+    }
+    return s;
+}
+
+char *context_user_name(CtxtHandle *ctx)
+{
+    SecPkgContext_NamesA names = {0};
+    SECURITY_STATUS s = QueryContextAttributesA(ctx, SECPKG_ATTR_NAMES, &names);
+    ck_assert_msg(s == SEC_E_OK, "QueryContextAttributes(NAMES): 0x%08x", (unsigned)s);
+    char *copy = strdup(names.sUserName);
+    FreeContextBuffer(names.sUserName);
+    return copy;
+}
+
+char *context_package_used(CtxtHandle *ctx)
+{
+    SecPkgContext_NegotiationInfoA info = {0};
+    SECURITY_STATUS s = QueryContextAttributesA(ctx, SECPKG_ATTR_NEGOTIATION_INFO, &info);
+    ck_assert_msg(s == SEC_E_OK, "QueryContextAttributes(NEGOTIATION_INFO): 0x%08x", (unsigned)s);
+    char *copy = strdup(info.PackageInfo->Name);
+    FreeContextBuffer(info.PackageInfo);
+    return copy;
+}
+
+char *context_last_error(CtxtHandle *ctx)
+{
+    SecPkgContext_GssLastError err = {0};
+    if (QueryContextAttributesA(ctx, SECPKG_ATTR_GSS_LAST_ERROR, &err) != SEC_E_OK || !err.Text)
+        return strdup("");
+    char *copy = strdup(err.Text);
+    FreeContextBuffer(err.Text);
+    return copy;
+}
+
+static gss_OID_desc krb5 = {9, "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"};
+static gss_OID_desc spnego = {6, "\x2b\x06\x01\x05\x05\x02"};
+static gss_OID_desc ntlmssp = {10, "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"};
+gss_OID_desc *test_mech_krb5(void) { return &krb5; }
+gss_OID_desc *test_mech_spnego(void) { return &spnego; }
+gss_OID_desc *test_mech_ntlmssp(void) { return &ntlmssp; }
+
+int run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
