@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# bootstrap.sh - installs what gss-sspi needs on Debian 12 and builds it.
+# Idempotent: packages already installed are not reinstalled, and the build
+# is only reconfigured when configure is missing.
+#
+#   ./bootstrap.sh            install + build
+#   ./bootstrap.sh --no-build install only
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(
+    # build
+    build-essential autoconf automake libtool pkg-config check
+    # GSS-API: MIT Kerberos and gss-ntlmssp
+    libkrb5-dev gss-ntlmssp gss-ntlmssp-dev
+    # the private realm of the demo and the tests
+    krb5-kdc krb5-admin-server krb5-user
+    # Windows headers (ABI check) and a Windows cross compiler
+    mingw-w64-common gcc-mingw-w64-x86-64
+    # demo: an independent HTTP Negotiate client; ss for free ports
+    curl iproute2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "bootstrap: installing ${missing[*]}"
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get update -q
+    "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+[ "${1:-}" = "--no-build" ] && exit 0
+[ -x configure ] || ./autogen.sh
+[ -f Makefile ] || ./configure --enable-werror
+make -j"$(nproc)"
