@@ -22,6 +22,7 @@ struct sspi_ctx *context_new(enum gss_role role, struct sspi_cred *cred)
     ctx->target = GSS_C_NO_NAME;
     ctx->peer = GSS_C_NO_NAME;
     ctx->delegated = GSS_C_NO_CREDENTIAL;
+    ctx->own_cred = GSS_C_NO_CREDENTIAL;
     timestamp_from_time(time(NULL), &ctx->start);
     return ctx;
 }
@@ -43,6 +44,7 @@ void context_free(struct sspi_ctx *ctx)
     gss_release_name(&minor, &ctx->target);
     gss_release_name(&minor, &ctx->peer);
     gss_release_cred(&minor, &ctx->delegated);
+    gss_release_cred(&minor, &ctx->own_cred);
     release_buffer(&ctx->pending_out);
     release_buffer(&ctx->pending_in);
     free(ctx->bindings);

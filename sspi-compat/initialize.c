@@ -23,8 +23,36 @@ static SECURITY_STATUS default_ntlm_target(gss_name_t *out)
     return name_import_target(name, out);
 }
 
+/*
+ * ISC_REQ_NO_INTEGRITY: Kerberos then leaves CONF and INTEG out of the
+ * authenticator's flags.  MIT offers that only as a credential option, so
+ * the context gets a private copy of the credential (export + import) and
+ * the option is set there, not on the caller's shared handle.
+ */
+static SECURITY_STATUS no_integrity_cred(struct sspi_ctx *ctx)
+{
+    OM_uint32 major, minor, ignored;
+    gss_buffer_desc token = GSS_C_EMPTY_BUFFER, empty = GSS_C_EMPTY_BUFFER;
+    major = gss_export_cred(&minor, ctx->cred->initiator, &token);
+    if (!GSS_ERROR(major))
+        major = gss_import_cred(&minor, &token, &ctx->own_cred);
+    if (token.value != NULL) {
+        explicit_bzero(token.value, token.length); /* it holds the session key */
+        gss_release_buffer(&ignored, &token);
+    }
+    if (!GSS_ERROR(major))
+        major = gss_set_cred_option(&minor, &ctx->own_cred, GSS_KRB5_CRED_NO_CI_FLAGS_X, &empty);
+    if (GSS_ERROR(major)) {
+        char *text = status_gss_text(major, minor, &oid_krb5);
+        trace("InitializeSecurityContext: ISC_REQ_NO_INTEGRITY: %s", text ? text : "");
+        free(text);
+        return status_from_gss(major, minor, ROLE_INITIATOR, &oid_krb5);
+    }
+    return SEC_E_OK;
+}
+
 static SECURITY_STATUS new_initiator(struct sspi_ctx **out, PCredHandle phCredential,
-                                     const char *target)
+                                     const char *target, ULONG req)
 {
     SECURITY_STATUS status;
     struct sspi_cred *cred = handle_get(HANDLE_CRED, phCredential);
@@ -49,6 +77,13 @@ static SECURITY_STATUS new_initiator(struct sspi_ctx **out, PCredHandle phCreden
         return status;
     }
     ctx->mech = cred->pkg->mech;
+    if ((req & ISC_REQ_NO_INTEGRITY) && cred->pkg->id != PACKAGE_NTLM) {
+        status = no_integrity_cred(ctx);
+        if (status != SEC_E_OK) {
+            context_free(ctx);
+            return status;
+        }
+    }
     *out = ctx;
     return SEC_E_OK;
 }
@@ -82,7 +117,7 @@ static SECURITY_STATUS initialize(PCredHandle phCredential, PCtxtHandle phContex
             trace("%s: phNewContext is NULL", fn);
             goto early;
         }
-        status = new_initiator(&ctx, phCredential, target);
+        status = new_initiator(&ctx, phCredential, target, fContextReq);
         if (status != SEC_E_OK)
             goto early;
     } else {
@@ -105,7 +140,10 @@ static SECURITY_STATUS initialize(PCredHandle phCredential, PCtxtHandle phContex
     if (status != SEC_E_OK)
         return step_fail(ctx, &io, status, 0, 0, NULL);
 
-    major = gss_init_sec_context(&minor, ctx->cred->initiator, &ctx->gss, ctx->target,
+    major = gss_init_sec_context(&minor,
+                                 ctx->own_cred != GSS_C_NO_CREDENTIAL ? ctx->own_cred
+                                                                      : ctx->cred->initiator,
+                                 &ctx->gss, ctx->target,
                                  ctx->pkg->mech, flags_isc_req_to_gss(fContextReq),
                                  GSS_C_INDEFINITE, ctx->bindings, &in, &mech, &out, &flags,
                                  &time_rec);

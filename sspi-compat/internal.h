@@ -155,6 +155,8 @@ struct sspi_ctx {
     const struct package *pkg; /* the package the caller asked for */
     struct sspi_cred *cred;    /* reference held while the context lives */
     gss_ctx_id_t gss;
+    gss_cred_id_t own_cred;    /* initiator: a private copy of the credential
+                                  when this context needs options set on it */
     gss_name_t target;         /* initiator: whom we authenticate to */
     gss_name_t peer;           /* acceptor: the authenticated client */
     gss_cred_id_t delegated;   /* acceptor: forwarded credentials */

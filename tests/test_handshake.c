@@ -398,6 +398,32 @@ START_TEST(target_name_forms)
 }
 END_TEST
 
+/* ISC_REQ_NO_INTEGRITY: the Kerberos acceptor is told no CONF/INTEG, and
+ * the client's credential handle stays usable with integrity afterwards. */
+START_TEST(kerberos_no_integrity)
+{
+    CredHandle cc, sc;
+    acquire_outbound_default("Kerberos", &cc);
+    acquire_inbound("Kerberos", &sc);
+    struct handshake hs = {.target = realm_env("GSS_SSPI_TEST_SPN"),
+                           .isc_req = ISC_REQ_NO_INTEGRITY,
+                           .asc_req = ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY};
+    handshake_run(&cc, &sc, &hs);
+    ck_assert_int_eq(hs.server_status, SEC_E_OK);
+    ck_assert_msg(!(hs.asc_ret & (ASC_RET_CONFIDENTIALITY | ASC_RET_INTEGRITY)),
+                  "ASC_RET 0x%x", hs.asc_ret);
+    handshake_cleanup(&hs);
+    struct handshake again = {.target = realm_env("GSS_SSPI_TEST_SPN"),
+                              .asc_req = ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY};
+    handshake_run(&cc, &sc, &again);
+    ck_assert_int_eq(again.server_status, SEC_E_OK);
+    ck_assert(again.asc_ret & ASC_RET_CONFIDENTIALITY);
+    handshake_cleanup(&again);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handshake");
@@ -416,6 +442,7 @@ int main(void)
     tcase_add_test(tc, buffer_too_small_then_retry);
     tcase_add_test(tc, kerberos_password);
     tcase_add_test(tc, target_name_forms);
+    tcase_add_test(tc, kerberos_no_integrity);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

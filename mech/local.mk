@@ -1,0 +1,1 @@
+# mech/local.mk - the GSS mechanism module (included from Makefile.am).

@@ -1,0 +1,1 @@
+# tests/interop/local.mk - interoperability matrix (included from Makefile.am).
