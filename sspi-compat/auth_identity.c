@@ -25,7 +25,11 @@ static char *copy_string(const void *s, ULONG len, bool unicode, SECURITY_STATUS
     if (s == NULL)
         return NULL;
     if (unicode) {
-        out = utf16_to_utf8(s, len);
+        const SEC_WCHAR *w = s;
+        ULONG n = 0;
+        while (n < len && w[n] != 0) /* as below: nothing past an embedded NUL */
+            n++;
+        out = utf16_to_utf8(w, n);
     } else {
         size_t n = strnlen(s, len); /* nothing past an embedded NUL is kept */
         out = malloc(n + 1);

@@ -63,8 +63,14 @@ void context_record_error(struct sspi_ctx *ctx, const char *fn, SECURITY_STATUS 
                           OM_uint32 major, OM_uint32 minor)
 {
     char *text = (major != 0 || minor != 0) ? status_gss_text(major, minor, ctx->mech) : NULL;
-    trace("%s: %s (0x%08x)%s%s", fn, status_name(status), (unsigned)status, text ? ": " : "",
-          text ? text : "");
+    if (trace_enabled()) {
+        char req[256];
+        trace("%s(%s, req=%s) = %s (0x%08x), gss major 0x%x minor %u%s%s", fn, ctx->pkg->name,
+              flags_describe(ctx->role == ROLE_ACCEPTOR ? FLAGS_ASC_REQ : FLAGS_ISC_REQ, ctx->req,
+                             req, sizeof(req)),
+              status_name(status), (unsigned)status, major, minor, text ? ": " : "",
+              text ? text : "");
+    }
     free(ctx->last_text);
     ctx->last_text = text;
     ctx->last_status = status;
