@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <krb5/krb5.h>
+
 #include "internal.h"
 
 /* GSS_C_CHANNEL_BOUND_FLAG (MIT >= 1.19): the client's bindings matched ours. */
@@ -41,6 +43,73 @@ static ULONG token_form(const gss_buffer_desc *token)
         memcmp(p + i + 2, oid_spnego.elements, oid_spnego.length) == 0)
         return GSS_SSPI_FORM_SPNEGO;
     return GSS_SSPI_FORM_RAW;
+}
+
+/* A token in GSS framing (0x60) must be exactly as long as its DER header
+ * says.  MIT takes a cut one for an unframed Kerberos token and fails
+ * without saying why (GSS_S_FAILURE, no minor code). */
+static bool framing_ok(const gss_buffer_desc *token)
+{
+    const unsigned char *p = token->value;
+    size_t len = token->length, hdr = 2, body = 0;
+    if (len == 0 || p[0] != 0x60)
+        return true;
+    if (len < 2)
+        return false;
+    if (p[1] < 0x80) {
+        body = p[1];
+    } else {
+        size_t n = p[1] & 0x7F; /* long form: n length bytes */
+        if (n == 0 || n > 4 || len < 2 + n)
+            return false;
+        for (size_t i = 0; i < n; i++)
+            body = body << 8 | p[2 + i];
+        hdr += n;
+    }
+    return body == len - hdr;
+}
+
+/* MIT's krb5 acceptor fails an AP-REQ that does not decode with
+ * GSS_S_FAILURE and minor 0, which the mechglue may pass on under a made-up
+ * number (see status.c) whose text is then that of 0. */
+static bool failure_unexplained(OM_uint32 major, OM_uint32 minor)
+{
+    if (GSS_ROUTINE_ERROR(major) != GSS_S_FAILURE)
+        return false;
+    if (minor == 0)
+        return true;
+    char *text = status_gss_text(0, minor, GSS_C_NO_OID);
+    const char *zero = krb5_get_error_message(NULL, 0);
+    bool same = text != NULL && zero != NULL && strcmp(text, zero) == 0;
+    krb5_free_error_message(NULL, zero);
+    free(text);
+    return same;
+}
+
+/* Where the acceptor knows more than the generic mapping of status.c. */
+static SECURITY_STATUS accept_status(const struct sspi_ctx *ctx, OM_uint32 major, OM_uint32 minor,
+                                     bool bindings_passed)
+{
+    SECURITY_STATUS status = status_from_gss(major, minor, ROLE_ACCEPTOR, ctx->mech);
+    /* A token naming a mechanism we do not have is a bad token: the caller
+     * chose the package when it acquired the credential. */
+    if (GSS_ROUTINE_ERROR(major) == GSS_S_BAD_MECH)
+        return SEC_E_INVALID_TOKEN;
+    /* gss-ntlmssp 1.2.0 reports bindings that differ exactly as it reports a
+     * MIC that does not verify.  With bindings passed, they are the likely
+     * cause (a MIC altered in transit then reads as bad bindings too). */
+    if (status == SEC_E_MESSAGE_ALTERED && bindings_passed &&
+        GSS_ROUTINE_ERROR(major) == GSS_S_DEFECTIVE_TOKEN)
+        return SEC_E_BAD_BINDINGS;
+    /* No reason given, before any context exists: the mechglue found no
+     * element of our credential for the token's mechanism (a Kerberos token
+     * to the NTLM package, say).  Windows calls that token invalid. */
+    if (GSS_ROUTINE_ERROR(major) == GSS_S_NO_CRED && minor == 0 && ctx->gss == GSS_C_NO_CONTEXT)
+        return SEC_E_INVALID_TOKEN;
+    /* A failure with no reason at all: the token did not decode. */
+    if (status == SEC_E_INTERNAL_ERROR && failure_unexplained(major, minor))
+        return SEC_E_INVALID_TOKEN;
+    return status;
 }
 
 /* After GSS said COMPLETE: the acceptor policy of the credential. */
@@ -128,24 +197,28 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         trace("AcceptSecurityContext: pInput holds no SECBUFFER_TOKEN");
         return step_fail(ctx, &io, SEC_E_INVALID_TOKEN, 0, 0, NULL);
     }
+    if (!framing_ok(&in)) {
+        trace("AcceptSecurityContext: the token's length disagrees with its GSS framing");
+        return step_fail(ctx, &io, SEC_E_INVALID_TOKEN, 0, 0, NULL);
+    }
     if (io.is_new)
         ctx->token_form = token_form(&in);
     status = context_take_bindings(ctx, &io);
     if (status != SEC_E_OK)
         return step_fail(ctx, &io, status, 0, 0, NULL);
 
-    major = gss_accept_sec_context(
-        &minor, &ctx->gss, ctx->cred->acceptor, &in,
+    gss_channel_bindings_t bindings =
         ctx->cred->policy.ChannelBindings == GSS_SSPI_CB_POLICY_NONE ? GSS_C_NO_CHANNEL_BINDINGS
-                                                                   : ctx->bindings,
-        &peer, &mech, &out, &flags, &time_rec, &delegated);
+                                                                   : ctx->bindings;
+    major = gss_accept_sec_context(&minor, &ctx->gss, ctx->cred->acceptor, &in, bindings, &peer,
+                                   &mech, &out, &flags, &time_rec, &delegated);
     if (mech != GSS_C_NO_OID)
         ctx->mech = mech;
     if (GSS_ERROR(major)) {
         gss_release_name(&ignored, &peer);
         gss_release_cred(&ignored, &delegated);
-        return step_fail(ctx, &io, status_from_gss(major, minor, ROLE_ACCEPTOR, ctx->mech), major, minor,
-                         &out);
+        return step_fail(ctx, &io, accept_status(ctx, major, minor, bindings != NULL), major,
+                         minor, &out);
     }
     ctx->gss_flags = flags;
     if (major & GSS_S_CONTINUE_NEEDED) {

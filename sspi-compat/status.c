@@ -57,7 +57,11 @@ static const struct minor_row minor_table[] = {
     {(OM_uint32)KRB5_KT_KVNONOTFOUND, SEC_E_NO_KERB_KEY, 0},
     {(OM_uint32)KRB5_KT_NOTFOUND, SEC_E_NO_KERB_KEY, 0},
     {(OM_uint32)KRB5KRB_AP_ERR_NOKEY, SEC_E_NO_KERB_KEY, 0},
-    {(OM_uint32)KRB5KRB_AP_ERR_NOT_US, SEC_E_WRONG_PRINCIPAL, 0},
+    /* MIT's NOT_US: no key in the keytab for the ticket's server ("Request
+     * ticket server ... not found in keytab"), or one this credential may
+     * not use.  The acceptor lacks a key; a client told so by a KRB-ERROR
+     * hears what Windows clients hear: the target name is wrong. */
+    {(OM_uint32)KRB5KRB_AP_ERR_NOT_US, SEC_E_NO_KERB_KEY, SEC_E_WRONG_PRINCIPAL},
     {(OM_uint32)KRB5KRB_AP_WRONG_PRINC, SEC_E_WRONG_PRINCIPAL, 0},
     {(OM_uint32)KRB5KRB_AP_ERR_TKT_NYV, SEC_E_INVALID_TOKEN, 0},
     {(OM_uint32)KRB5KRB_AP_ERR_MUT_FAIL, SEC_E_MUTUAL_AUTH_FAILED, 0},
@@ -83,10 +87,64 @@ static const struct minor_row minor_table[] = {
 
 #define ROWS(t) (sizeof(t) / sizeof((t)[0]))
 
-/* gss-ntlmssp reports failed logons with errno values: EINVAL for a wrong
- * password, EACCES for a user or domain that does not match, ENOENT for no
- * user file entry.  Only for that mechanism do they mean "logon denied". */
-static const OM_uint32 ntlm_logon_errnos[] = {EINVAL, EACCES, ENOENT, EPERM};
+/* gss-ntlmssp (1.2.0) reports its acceptor's failures with errno values;
+ * the routine error says which check failed.  Only for that mechanism (or
+ * SPNEGO, or a mechanism not yet known) do they mean anything here. */
+static const struct {
+    OM_uint32 routine, minor;
+    SECURITY_STATUS status;
+} ntlm_errno_table[] = {
+    {GSS_S_FAILURE, EINVAL, SEC_E_LOGON_DENIED}, /* NT response does not verify: password */
+    {GSS_S_FAILURE, EACCES, SEC_E_LOGON_DENIED}, /* user or domain not in the user file */
+    {GSS_S_FAILURE, ENOENT, SEC_E_LOGON_DENIED},
+    {GSS_S_FAILURE, EPERM, SEC_E_LOGON_DENIED},
+    /* The MIC does not verify; 1.2.0 reports bindings that differ the same
+     * way (accept.c tells the two apart). */
+    {GSS_S_DEFECTIVE_TOKEN, EACCES, SEC_E_MESSAGE_ALTERED},
+};
+
+/* The mechglue keeps minor codes apart per mechanism: the first mechanism to
+ * report a value keeps it, another one reporting the same value (SPNEGO
+ * passing on Kerberos's or NTLM's code, or the same mechanism under another
+ * OID) gets a made-up number counted up from 100000.  No API maps it back;
+ * gss_display_status does, to the text of the original code, so a made-up
+ * code is the known code with the same text.  Failure paths only. */
+#define MECHGLUE_FAKE_FIRST 100000u
+#define MECHGLUE_FAKE_LAST 0x00FFFFFFu
+
+static gss_const_OID minor_mech(OM_uint32 code)
+{
+    /* errno values: as gss-ntlmssp reports them (strerror, like krb5 would) */
+    bool ntlm = (code & 0xFFFF0000u) == NTLM_ERR(0) || code < MECHGLUE_FAKE_FIRST;
+    return ntlm ? &oid_ntlmssp : &oid_krb5;
+}
+
+static bool same_text(const char *text, OM_uint32 code)
+{
+    char *known = status_gss_text(0, code, minor_mech(code));
+    bool same = known != NULL && strcmp(known, text) == 0;
+    free(known);
+    return same;
+}
+
+static OM_uint32 minor_unmasked(OM_uint32 minor)
+{
+    if (minor < MECHGLUE_FAKE_FIRST || minor > MECHGLUE_FAKE_LAST)
+        return minor;
+    char *text = status_gss_text(0, minor, GSS_C_NO_OID);
+    OM_uint32 found = minor;
+    if (text == NULL || text[0] == '\0')
+        goto out;
+    for (size_t i = 0; i < ROWS(minor_table) && found == minor; i++)
+        if (same_text(text, minor_table[i].minor))
+            found = minor_table[i].minor;
+    for (size_t i = 0; i < ROWS(ntlm_errno_table) && found == minor; i++)
+        if (same_text(text, ntlm_errno_table[i].minor))
+            found = ntlm_errno_table[i].minor;
+out:
+    free(text);
+    return found;
+}
 
 SECURITY_STATUS status_from_gss(OM_uint32 major, OM_uint32 minor, enum gss_role role,
                                 gss_const_OID mech)
@@ -108,28 +166,27 @@ SECURITY_STATUS status_from_gss(OM_uint32 major, OM_uint32 minor, enum gss_role 
             status = role == ROLE_ACCEPTOR ? major_table[i].acceptor : major_table[i].initiator;
             break;
         }
-    /* Inside SPNEGO, or before the mechanism is known, it may be NTLM too:
-     * Kerberos minors are never this small. */
-    bool maybe_ntlm = mech == GSS_C_NO_OID || oid_equal(mech, &oid_ntlmssp) ||
-                      oid_equal(mech, &oid_spnego);
-    if (role == ROLE_ACCEPTOR && maybe_ntlm &&
-        (routine == GSS_S_FAILURE || routine == GSS_S_DEFECTIVE_CREDENTIAL ||
-         routine == GSS_S_NO_CRED || routine == GSS_S_DEFECTIVE_TOKEN)) {
-        for (size_t i = 0; i < ROWS(ntlm_logon_errnos); i++)
-            if (minor == ntlm_logon_errnos[i])
-                return SEC_E_LOGON_DENIED;
-    }
     /* The minor says more for generic failures and for missing keys; for
      * the others the major is already precise. */
-    if (routine == GSS_S_FAILURE || routine == GSS_S_NO_CRED || routine == GSS_S_DEFECTIVE_TOKEN ||
-        routine == GSS_S_DEFECTIVE_CREDENTIAL || routine == GSS_S_UNAUTHORIZED) {
-        for (size_t i = 0; i < ROWS(minor_table); i++)
-            if (minor_table[i].minor == minor) {
-                if (role == ROLE_INITIATOR && minor_table[i].initiator != 0)
-                    return minor_table[i].initiator;
-                return minor_table[i].status;
-            }
+    if (routine != GSS_S_FAILURE && routine != GSS_S_NO_CRED && routine != GSS_S_DEFECTIVE_TOKEN &&
+        routine != GSS_S_DEFECTIVE_CREDENTIAL && routine != GSS_S_UNAUTHORIZED)
+        return status;
+    minor = minor_unmasked(minor);
+    /* Inside SPNEGO, or before the mechanism is known, it may be NTLM too:
+     * Kerberos minors are never this small. */
+    bool maybe_ntlm =
+        mech == GSS_C_NO_OID || oid_equal(mech, &oid_ntlmssp) || oid_equal(mech, &oid_spnego);
+    if (role == ROLE_ACCEPTOR && maybe_ntlm) {
+        for (size_t i = 0; i < ROWS(ntlm_errno_table); i++)
+            if (ntlm_errno_table[i].routine == routine && ntlm_errno_table[i].minor == minor)
+                return ntlm_errno_table[i].status;
     }
+    for (size_t i = 0; i < ROWS(minor_table); i++)
+        if (minor_table[i].minor == minor) {
+            if (role == ROLE_INITIATOR && minor_table[i].initiator != 0)
+                return minor_table[i].initiator;
+            return minor_table[i].status;
+        }
     return status;
 }
 

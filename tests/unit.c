@@ -560,8 +560,13 @@ static const struct minor_case {
      0x80090348},
     {"KRB5KRB_AP_ERR_NOKEY (NO_CRED)", GSS_S_NO_CRED, KRB5KRB_AP_ERR_NOKEY, 45, ROLE_ACCEPTOR,
      M_KRB5, 0x80090348},
-    {"KRB5KRB_AP_ERR_NOT_US", GSS_S_FAILURE, KRB5KRB_AP_ERR_NOT_US, 35, BOTH_ROLES, M_KRB5,
-     0x80090322},
+    /* An acceptor whose keytab lacks the ticket's key (MIT says NOT_US) is
+     * missing a key, as Windows reports it; a client told so by the KDC or
+     * the server has named the wrong principal. */
+    {"KRB5KRB_AP_ERR_NOT_US (acceptor)", GSS_S_FAILURE, KRB5KRB_AP_ERR_NOT_US, 35, ROLE_ACCEPTOR,
+     M_KRB5, 0x80090348},
+    {"KRB5KRB_AP_ERR_NOT_US (initiator)", GSS_S_FAILURE, KRB5KRB_AP_ERR_NOT_US, 35, ROLE_INITIATOR,
+     M_KRB5, 0x80090322},
     {"KRB5KRB_AP_WRONG_PRINC", GSS_S_FAILURE, KRB5KRB_AP_WRONG_PRINC, -1, BOTH_ROLES, M_KRB5,
      0x80090322},
     {"KRB5KRB_AP_ERR_TKT_NYV", GSS_S_FAILURE, KRB5KRB_AP_ERR_TKT_NYV, 33, BOTH_ROLES, M_KRB5,
