@@ -37,66 +37,78 @@ static const struct flag_row flag_table[] = {
 };
 #define FLAG_ROWS (sizeof(flag_table) / sizeof(flag_table[0]))
 
-/* Bits that are library-side: granted when requested. */
-static bool library_side(const struct flag_row *r)
+static ULONG row_bit(const struct flag_row *r, enum flag_space space)
 {
-    return r->gss == 0 && r->isc_req != ISC_REQ_USE_SESSION_KEY;
+    switch (space) {
+    case FLAGS_ISC_REQ: return r->isc_req;
+    case FLAGS_ISC_RET: return r->isc_ret;
+    case FLAGS_ASC_REQ: return r->asc_req;
+    case FLAGS_ASC_RET: return r->asc_ret;
+    default: return 0;
+    }
+}
+
+static OM_uint32 req_to_gss(enum flag_space req_space, ULONG req)
+{
+    OM_uint32 gss = 0;
+    for (size_t i = 0; i < FLAG_ROWS; i++)
+        if (req & row_bit(&flag_table[i], req_space))
+            gss |= flag_table[i].gss;
+    return gss;
+}
+
+static ULONG gss_to_ret(enum flag_space ret_space, OM_uint32 gss)
+{
+    ULONG ret = 0;
+    for (size_t i = 0; i < FLAG_ROWS; i++)
+        if (flag_table[i].gss != 0 && (gss & flag_table[i].gss))
+            ret |= row_bit(&flag_table[i], ret_space);
+    return ret;
+}
+
+/* Library-side rows (no GSS flag) are granted when requested; allocation is
+ * reported by whoever allocates, and USE_SESSION_KEY (user-to-user) is
+ * nobody's to grant here. */
+static ULONG library_ret(enum flag_space req_space, enum flag_space ret_space, ULONG req)
+{
+    ULONG ret = 0;
+    for (size_t i = 0; i < FLAG_ROWS; i++) {
+        const struct flag_row *r = &flag_table[i];
+        if (r->gss == 0 && r->isc_req != ISC_REQ_USE_SESSION_KEY &&
+            r->isc_req != ISC_REQ_ALLOCATE_MEMORY && (req & row_bit(r, req_space)))
+            ret |= row_bit(r, ret_space);
+    }
+    return ret;
 }
 
 OM_uint32 flags_isc_req_to_gss(ULONG isc_req)
 {
-    OM_uint32 gss = 0;
-    for (size_t i = 0; i < FLAG_ROWS; i++)
-        if (isc_req & flag_table[i].isc_req)
-            gss |= flag_table[i].gss;
-    return gss;
+    return req_to_gss(FLAGS_ISC_REQ, isc_req);
 }
 
 OM_uint32 flags_asc_req_to_gss(ULONG asc_req)
 {
-    OM_uint32 gss = 0;
-    for (size_t i = 0; i < FLAG_ROWS; i++)
-        if (asc_req & flag_table[i].asc_req)
-            gss |= flag_table[i].gss;
-    return gss;
+    return req_to_gss(FLAGS_ASC_REQ, asc_req);
 }
 
 ULONG flags_gss_to_isc_ret(OM_uint32 gss)
 {
-    ULONG ret = 0;
-    for (size_t i = 0; i < FLAG_ROWS; i++)
-        if (flag_table[i].gss != 0 && (gss & flag_table[i].gss))
-            ret |= flag_table[i].isc_ret;
-    return ret;
+    return gss_to_ret(FLAGS_ISC_RET, gss);
 }
 
 ULONG flags_gss_to_asc_ret(OM_uint32 gss)
 {
-    ULONG ret = 0;
-    for (size_t i = 0; i < FLAG_ROWS; i++)
-        if (flag_table[i].gss != 0 && (gss & flag_table[i].gss))
-            ret |= flag_table[i].asc_ret;
-    return ret;
+    return gss_to_ret(FLAGS_ASC_RET, gss);
 }
 
 ULONG flags_isc_library_ret(ULONG isc_req)
 {
-    ULONG ret = 0;
-    for (size_t i = 0; i < FLAG_ROWS; i++)
-        if (library_side(&flag_table[i]) && (isc_req & flag_table[i].isc_req) &&
-            flag_table[i].isc_req != ISC_REQ_ALLOCATE_MEMORY)
-            ret |= flag_table[i].isc_ret;
-    return ret;
+    return library_ret(FLAGS_ISC_REQ, FLAGS_ISC_RET, isc_req);
 }
 
 ULONG flags_asc_library_ret(ULONG asc_req)
 {
-    ULONG ret = 0;
-    for (size_t i = 0; i < FLAG_ROWS; i++)
-        if (library_side(&flag_table[i]) && (asc_req & flag_table[i].asc_req) &&
-            flag_table[i].asc_req != ASC_REQ_ALLOCATE_MEMORY)
-            ret |= flag_table[i].asc_ret;
-    return ret;
+    return library_ret(FLAGS_ASC_REQ, FLAGS_ASC_RET, asc_req);
 }
 
 /* GSS flags have names of their own. */
@@ -113,17 +125,6 @@ static const struct {
     {"IDENTIFY", GSS_C_IDENTIFY_FLAG}, {"EXTENDED_ERROR", GSS_C_EXTENDED_ERROR_FLAG},
     {"DATAGRAM", GSS_C_DATAGRAM_FLAG},
 };
-
-static ULONG row_bit(const struct flag_row *r, enum flag_space space)
-{
-    switch (space) {
-    case FLAGS_ISC_REQ: return r->isc_req;
-    case FLAGS_ISC_RET: return r->isc_ret;
-    case FLAGS_ASC_REQ: return r->asc_req;
-    case FLAGS_ASC_RET: return r->asc_ret;
-    default: return 0;
-    }
-}
 
 static void append(char *buf, size_t len, size_t *used, const char *part)
 {

@@ -120,55 +120,34 @@ START_TEST(negotiate_kerberos_ours)
 }
 END_TEST
 
-/* Raw NTLMSSP to a Negotiate acceptor, as Wine and old HTTP stacks send. */
-START_TEST(ntlm_raw_to_negotiate_ours)
+/* NTLM with explicit credentials: raw NTLMSSP to a Negotiate acceptor (as
+ * Wine and old HTTP stacks send), to an NTLM acceptor, and inside SPNEGO
+ * from a Negotiate client restricted to NTLM (PackageList). */
+static const struct {
+    const char *client_pkg, *server_pkg, *user_var, *password_var, *package_list;
+    ULONG form;
+} ntlm_cases[] = {
+    {"NTLM", "Negotiate", "GSS_SSPI_TEST_USER", "GSS_SSPI_TEST_PASSWORD", NULL, GSS_SSPI_FORM_RAW},
+    {"NTLM", "NTLM", "GSS_SSPI_TEST_USER2", "GSS_SSPI_TEST_PASSWORD2", NULL, GSS_SSPI_FORM_RAW},
+    {"Negotiate", "Negotiate", "GSS_SSPI_TEST_USER", "GSS_SSPI_TEST_PASSWORD", "NTLM",
+     GSS_SSPI_FORM_SPNEGO},
+};
+
+START_TEST(ntlm_ours)
 {
     CredHandle cc;
     struct handshake hs = {0};
-    ck_assert_int_eq(acquire_outbound_password("NTLM", realm_env("GSS_SSPI_TEST_USER"),
+    const char *user = realm_env(ntlm_cases[_i].user_var);
+    ck_assert_int_eq(acquire_outbound_password(ntlm_cases[_i].client_pkg, user,
                                                realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
-                                               realm_env("GSS_SSPI_TEST_PASSWORD"), NULL, &cc),
+                                               realm_env(ntlm_cases[_i].password_var),
+                                               ntlm_cases[_i].package_list, &cc),
                      SEC_E_OK);
-    run_ours("NTLM", &cc, "Negotiate", &hs);
-    char *user = expected_ntlm_user(realm_env("GSS_SSPI_TEST_USER"));
-    check_server(&hs, user, "NTLM", GSS_SSPI_FORM_RAW);
+    run_ours(ntlm_cases[_i].client_pkg, &cc, ntlm_cases[_i].server_pkg, &hs);
+    char *expected = expected_ntlm_user(user);
+    check_server(&hs, expected, "NTLM", ntlm_cases[_i].form);
     check_ntlm_flags(hs.asc_ret);
-    free(user);
-    handshake_cleanup(&hs);
-    FreeCredentialsHandle(&cc);
-}
-END_TEST
-
-START_TEST(ntlm_to_ntlm_ours)
-{
-    CredHandle cc;
-    struct handshake hs = {0};
-    ck_assert_int_eq(acquire_outbound_password("NTLM", realm_env("GSS_SSPI_TEST_USER2"),
-                                               realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
-                                               realm_env("GSS_SSPI_TEST_PASSWORD2"), NULL, &cc),
-                     SEC_E_OK);
-    run_ours("NTLM", &cc, "NTLM", &hs);
-    char *user = expected_ntlm_user(realm_env("GSS_SSPI_TEST_USER2"));
-    check_server(&hs, user, "NTLM", GSS_SSPI_FORM_RAW);
-    free(user);
-    handshake_cleanup(&hs);
-    FreeCredentialsHandle(&cc);
-}
-END_TEST
-
-/* SPNEGO carrying NTLM: a Negotiate client restricted to NTLM (PackageList). */
-START_TEST(negotiate_ntlm_ours)
-{
-    CredHandle cc;
-    struct handshake hs = {0};
-    ck_assert_int_eq(acquire_outbound_password("Negotiate", realm_env("GSS_SSPI_TEST_USER"),
-                                               realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
-                                               realm_env("GSS_SSPI_TEST_PASSWORD"), "NTLM", &cc),
-                     SEC_E_OK);
-    run_ours("Negotiate", &cc, "Negotiate", &hs);
-    char *user = expected_ntlm_user(realm_env("GSS_SSPI_TEST_USER"));
-    check_server(&hs, user, "NTLM", GSS_SSPI_FORM_SPNEGO);
-    free(user);
+    free(expected);
     handshake_cleanup(&hs);
     FreeCredentialsHandle(&cc);
 }
@@ -431,9 +410,7 @@ int main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, kerberos_ours);
     tcase_add_test(tc, negotiate_kerberos_ours);
-    tcase_add_test(tc, ntlm_raw_to_negotiate_ours);
-    tcase_add_test(tc, ntlm_to_ntlm_ours);
-    tcase_add_test(tc, negotiate_ntlm_ours);
+    tcase_add_loop_test(tc, ntlm_ours, 0, sizeof(ntlm_cases) / sizeof(ntlm_cases[0]));
     tcase_add_test(tc, ntlm_wide_non_ascii_user);
     tcase_add_test(tc, gss_kerberos);
     tcase_add_test(tc, gss_spnego_kerberos);
