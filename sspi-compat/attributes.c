@@ -155,6 +155,38 @@ static SECURITY_STATUS attr_session_key(struct sspi_ctx *ctx, void *buf, bool wi
     return key->SessionKey ? SEC_E_OK : SEC_E_INSUFFICIENT_MEMORY;
 }
 
+/* Computed from the mechanism and key of this context (messages.c). */
+static SECURITY_STATUS attr_sizes(struct sspi_ctx *ctx, void *buf, bool wide)
+{
+    struct message_sizes sizes;
+    PSecPkgContext_Sizes out = buf;
+    SECURITY_STATUS status = message_sizes(ctx, &sizes);
+    if (status != SEC_E_OK)
+        return status;
+    out->cbMaxToken = ctx->pkg->max_token;
+    out->cbMaxSignature = sizes.max_signature;
+    out->cbBlockSize = sizes.block_size;
+    out->cbSecurityTrailer = sizes.security_trailer;
+    return SEC_E_OK;
+}
+
+/* The STREAM_HEADER + DATA + STREAM_TRAILER layout of EncryptMessage; a
+ * whole token is what DecryptMessage takes as SECBUFFER_STREAM. */
+static SECURITY_STATUS attr_stream_sizes(struct sspi_ctx *ctx, void *buf, bool wide)
+{
+    struct message_sizes sizes;
+    PSecPkgContext_StreamSizes out = buf;
+    SECURITY_STATUS status = message_sizes(ctx, &sizes);
+    if (status != SEC_E_OK)
+        return status;
+    out->cbHeader = sizes.stream_header;
+    out->cbTrailer = sizes.stream_trailer;
+    out->cbMaximumMessage = sizes.max_message;
+    out->cBuffers = 3;
+    out->cbBlockSize = sizes.block_size;
+    return SEC_E_OK;
+}
+
 static SECURITY_STATUS attr_last_error(struct sspi_ctx *ctx, void *buf, bool wide)
 {
     PSecPkgContext_GssLastError err = buf;
@@ -212,6 +244,8 @@ static const struct {
     attr_handler handler;
     bool needs_gss; /* needs a GSS context (at least one step done) */
 } attributes[] = {
+    {SECPKG_ATTR_SIZES, "SIZES", attr_sizes, true},
+    {SECPKG_ATTR_STREAM_SIZES, "STREAM_SIZES", attr_stream_sizes, true},
     {SECPKG_ATTR_NAMES, "NAMES", attr_names, true},
     {SECPKG_ATTR_NATIVE_NAMES, "NATIVE_NAMES", attr_native_names, true},
     {SECPKG_ATTR_LIFESPAN, "LIFESPAN", attr_lifespan, false},

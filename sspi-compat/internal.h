@@ -223,6 +223,19 @@ SECURITY_STATUS step_deliver(struct sspi_ctx *ctx, const struct step_io *io, SEC
 SECURITY_STATUS step_fail(struct sspi_ctx *ctx, const struct step_io *io, SECURITY_STATUS status,
                           OM_uint32 major, OM_uint32 minor, gss_buffer_desc *token);
 
+/* ---- messages.c: message protection sizes (SIZES / STREAM_SIZES) -------------
+ * Computed from the mechanism for this context (GSS length calls). */
+struct message_sizes {
+    ULONG max_signature;    /* MakeSignature's TOKEN */
+    ULONG block_size;       /* padding granularity (0: NTLM's stream cipher) */
+    ULONG security_trailer; /* EncryptMessage's TOKEN (Kerberos: header and trailer) */
+    ULONG stream_header;    /* STREAM_HEADER + DATA + STREAM_TRAILER layout */
+    ULONG stream_trailer;   /* includes padding */
+    ULONG max_message;      /* largest DATA of one message */
+};
+/* SEC_E_INVALID_HANDLE before the context is established. */
+SECURITY_STATUS message_sizes(struct sspi_ctx *ctx, struct message_sizes *out);
+
 /* ---- wipe --------------------------------------------------------------------- */
 void secure_free(void *p, size_t len);
 void secure_free_string(char *s);
