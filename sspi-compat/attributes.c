@@ -208,12 +208,18 @@ static SECURITY_STATUS attr_last_error(struct sspi_ctx *ctx, void *buf, bool wid
 static SECURITY_STATUS attr_channel_bindings(struct sspi_ctx *ctx, void *buf, bool wide)
 {
     PSecPkgContext_GssChannelBindings cb = buf;
+    /* MIT krb5 and gss-ntlmssp set the bound flag only when the client's
+     * bindings were checked and matched, and fail a mismatch: so a finished
+     * acceptor context that had bindings and no flag met a client that sent
+     * none.  Under policy None GSS never saw our bindings: nothing is known. */
+    bool checked = ctx->role == ROLE_ACCEPTOR && ctx->established &&
+                   ctx->cred->policy.ChannelBindings != GSS_SSPI_CB_POLICY_NONE;
     if (ctx->bindings == NULL)
         cb->State = GSS_SSPI_CB_NONE;
     else if (ctx->gss_flags & GSS_C_CHANNEL_BOUND_FLAG)
         cb->State = GSS_SSPI_CB_MATCHED;
     else
-        cb->State = GSS_SSPI_CB_UNKNOWN;
+        cb->State = checked ? GSS_SSPI_CB_ABSENT : GSS_SSPI_CB_UNKNOWN;
     return SEC_E_OK;
 }
 

@@ -34,7 +34,8 @@ typedef struct _SecPkgContext_GssLastError {
 #define GSS_SSPI_CB_NONE 0     /* no bindings on either side */
 #define GSS_SSPI_CB_MATCHED 1  /* the client's bindings were checked and matched */
 #define GSS_SSPI_CB_ABSENT 2   /* we had bindings, the client sent none */
-#define GSS_SSPI_CB_UNKNOWN 3  /* bindings passed; the mechanism does not say whether they were checked */
+#define GSS_SSPI_CB_UNKNOWN 3  /* bindings passed, not (yet) checked: in progress, an
+                                  initiator, or acceptor policy None */
 
 typedef struct _SecPkgContext_GssChannelBindings {
     ULONG State; /* GSS_SSPI_CB_* */
