@@ -10,6 +10,7 @@
  * gss_acquire_cred_with_password.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,7 +176,11 @@ static SECURITY_STATUS acquire_acceptor(struct sspi_cred *cred, const char *prin
         free(text);
     }
     gss_release_name(&ignored, &name);
-    return GSS_ERROR(major) ? status_from_gss(major, minor, ROLE_ACCEPTOR, GSS_C_NO_OID) : SEC_E_OK;
+    /* No keytab, no key for the name, no NTLM user source: whatever GSS says,
+     * for an acceptor this means there is nothing to accept with. */
+    if (GSS_ERROR(major))
+        return minor == ENOMEM ? SEC_E_INSUFFICIENT_MEMORY : SEC_E_NO_CREDENTIALS;
+    return SEC_E_OK;
 }
 
 /* NAMES for a credential: the initiator's principal, else the service name

@@ -192,6 +192,20 @@ START_TEST(complete_and_control)
 }
 END_TEST
 
+/* A Kerberos acceptor without a keytab has nothing to accept with. */
+START_TEST(inbound_without_keytab)
+{
+    CredHandle cred;
+    TimeStamp ts;
+    char path[512];
+    snprintf(path, sizeof(path), "FILE:%s/no-such.keytab", realm_env("GSS_SSPI_TEST_DIR"));
+    setenv("KRB5_KTNAME", path, 1);
+    ck_assert_int_eq(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND,
+                                               NULL, NULL, NULL, NULL, &cred, &ts),
+                     SEC_E_NO_CREDENTIALS);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("packages");
@@ -203,6 +217,7 @@ int main(void)
     tcase_add_test(tc, credentials_every_package_and_use);
     tcase_add_test(tc, credential_use_is_enforced);
     tcase_add_test(tc, complete_and_control);
+    tcase_add_test(tc, inbound_without_keytab);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
