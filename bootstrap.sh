@@ -19,6 +19,9 @@ packages=(
     mingw-w64-common gcc-mingw-w64-x86-64
     # demo: an independent HTTP Negotiate client; ss for free ports
     curl iproute2
+    # interoperability: a Windows program under Wine (its NTLM runs Samba's
+    # ntlm_auth, from winbind), Heimdal's GSS-API
+    wine64 wine winbind heimdal-multidev
 )
 
 missing=()

@@ -1,0 +1,362 @@
+/*
+ * replay_client.c - replays tokens that real Windows machines produced
+ * (shared/interop, see its READMEs) into interop-server, and checks what the
+ * server answers.
+ *
+ *   interop-replay --setup DIR --keys KEYDIR
+ *       writes DIR/krb5.conf (the 2009 authenticators need a huge clock
+ *       skew; RC4 allowed) and DIR/windows.keytab with the Windows service
+ *       keys of HTTP/server.test.domain.com@DOMAIN.COM from KEYDIR.
+ *   interop-replay --port N --token FILE [--hello key=value]...
+ *       sends FILE as the client's first token and prints one line:
+ *       RESULT status=... package=... form=... user=... cb=... messages=n/a
+ *       client_status=<what the reply token is> client_package=-
+ *
+ * The reply is described, not trusted: an SPNEGO reply must be a
+ * NegTokenResp (negState, supportedMech), a raw Kerberos one an AP-REP, and
+ * an NTLM reply must carry a CHALLENGE.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wire.h"
+
+#define SEC_I_CONTINUE_NEEDED 0x00090312u
+
+/* ---- files ------------------------------------------------------------------ */
+
+static unsigned char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf = NULL;
+    long size;
+    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
+        fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)size + 1)) == NULL ||
+        fread(buf, 1, (size_t)size, f) != (size_t)size) {
+        fprintf(stderr, "interop-replay: %s: %s\n", path, strerror(errno));
+        free(buf);
+        buf = NULL;
+    } else {
+        buf[size] = '\0';
+        *len = (size_t)size;
+    }
+    if (f != NULL)
+        fclose(f);
+    return buf;
+}
+
+/* ---- keytab (MIT format 0x0502, big-endian) ---------------------------------- */
+
+static const struct service_key {
+    const char *file;
+    uint16_t enctype;
+    uint8_t kvno;
+} service_keys[] = {
+    {"rc4-key.hex", 23, 3},    /* arcfour-hmac */
+    {"aes128-key.hex", 17, 5}, /* aes128-cts-hmac-sha1-96 */
+    {"aes256-key.hex", 18, 5}, /* aes256-cts-hmac-sha1-96 */
+};
+static const char *const principal[] = {"HTTP", "server.test.domain.com"};
+#define REALM "DOMAIN.COM"
+
+struct out {
+    unsigned char data[512];
+    size_t len;
+};
+
+static void put(struct out *o, const void *p, size_t n)
+{
+    if (o->len + n <= sizeof(o->data))
+        memcpy(o->data + o->len, p, n);
+    o->len += n;
+}
+
+static void put_be(struct out *o, uint32_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--) {
+        unsigned char b = (unsigned char)(v >> (8 * i));
+        put(o, &b, 1);
+    }
+}
+
+static void put_counted(struct out *o, const void *p, size_t n)
+{
+    put_be(o, (uint32_t)n, 2);
+    put(o, p, n);
+}
+
+static int hex_key(const char *text, unsigned char *key, size_t *len)
+{
+    size_t n = strcspn(text, "\r\n");
+    if (n % 2 != 0 || n / 2 > 32)
+        return -1;
+    for (size_t i = 0; i < n / 2; i++) {
+        unsigned v;
+        if (sscanf(text + 2 * i, "%2x", &v) != 1)
+            return -1;
+        key[i] = (unsigned char)v;
+    }
+    *len = n / 2;
+    return 0;
+}
+
+static int write_keytab(const char *path, const char *keydir)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        return -1;
+    fputc(0x05, f);
+    fputc(0x02, f);
+    for (size_t i = 0; i < sizeof(service_keys) / sizeof(service_keys[0]); i++) {
+        char file[4096];
+        size_t tlen, klen;
+        unsigned char key[32];
+        snprintf(file, sizeof(file), "%s/%s", keydir, service_keys[i].file);
+        char *text = (char *)read_all(file, &tlen);
+        if (text == NULL || hex_key(text, key, &klen) != 0) {
+            free(text);
+            fclose(f);
+            return -1;
+        }
+        free(text);
+        struct out e = {.len = 0};
+        put_be(&e, 2, 2); /* components */
+        put_counted(&e, REALM, strlen(REALM));
+        for (int c = 0; c < 2; c++)
+            put_counted(&e, principal[c], strlen(principal[c]));
+        put_be(&e, 3, 4); /* KRB5_NT_SRV_HST */
+        put_be(&e, (uint32_t)time(NULL), 4);
+        put_be(&e, service_keys[i].kvno, 1);
+        put_be(&e, service_keys[i].enctype, 2);
+        put_counted(&e, key, klen);
+        put_be(&e, service_keys[i].kvno, 4);
+        struct out size = {.len = 0};
+        put_be(&size, (uint32_t)e.len, 4);
+        fwrite(size.data, 1, size.len, f);
+        fwrite(e.data, 1, e.len, f);
+    }
+    return fclose(f);
+}
+
+static int setup(const char *dir, const char *keydir)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/krb5.conf", dir);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    /* 2009 authenticators: a clock skew of decades; RC4 tickets; no DNS. */
+    fprintf(f, "[libdefaults]\n"
+               "    default_realm = " REALM "\n"
+               "    clockskew = 1000000000\n"
+               "    allow_weak_crypto = true\n"
+               "    allow_rc4 = true\n"
+               "    permitted_enctypes = aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96 "
+               "arcfour-hmac\n"
+               "    dns_lookup_kdc = false\n"
+               "    dns_lookup_realm = false\n"
+               "    rdns = false\n"
+               "    dns_canonicalize_hostname = false\n"
+               "[realms]\n"
+               "    " REALM " = {\n        kdc = 127.0.0.1:9\n    }\n");
+    if (fclose(f) != 0)
+        return -1;
+    snprintf(path, sizeof(path), "%s/windows.keytab", dir);
+    return write_keytab(path, keydir);
+}
+
+/* ---- reply description (a few DER shapes) ----------------------------------- */
+
+struct der {
+    const unsigned char *p;
+    size_t len;
+};
+
+/* Reads one TLV at *in; the value goes to *val, *in advances past it. */
+static int der_next(struct der *in, unsigned char *tag, struct der *val)
+{
+    if (in->len < 2)
+        return -1;
+    size_t hdr = 2, len = in->p[1];
+    if (len & 0x80) {
+        size_t n = len & 0x7f;
+        if (n == 0 || n > 3 || in->len < 2 + n)
+            return -1;
+        len = 0;
+        for (size_t i = 0; i < n; i++)
+            len = len << 8 | in->p[2 + i];
+        hdr += n;
+    }
+    if (len > in->len - hdr)
+        return -1;
+    *tag = in->p[0];
+    *val = (struct der){in->p + hdr, len};
+    in->p += hdr + len;
+    in->len -= hdr + len;
+    return 0;
+}
+
+static const struct {
+    unsigned char der[10];
+    size_t len;
+    const char *name;
+} oids[] = {
+    {{0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02}, 9, "MS-KRB5"},
+    {{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02}, 9, "KRB5"},
+    {{0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a}, 10, "NTLMSSP"},
+};
+static const char *const neg_states[] = {"accept-completed", "accept-incomplete", "reject",
+                                         "request-mic"};
+
+static const char *oid_name(struct der v)
+{
+    for (size_t i = 0; i < sizeof(oids) / sizeof(oids[0]); i++)
+        if (v.len == oids[i].len && memcmp(v.p, oids[i].der, v.len) == 0)
+            return oids[i].name;
+    return "?";
+}
+
+/* What an inner mechanism token is: CHALLENGE (flagging MsvAvFlags=0,
+ * DESIGN section 8) or AP-REP. */
+static const char *describe_mech_token(struct der t)
+{
+    if (t.len >= 12 && memcmp(t.p, "NTLMSSP", 8) == 0 && t.p[8] == 2) {
+        size_t ti_len = t.len >= 48 ? (size_t)(t.p[40] | t.p[41] << 8) : 0;
+        size_t ti_off = t.len >= 48 ? (size_t)(t.p[44] | t.p[45] << 8 | t.p[46] << 16) : 0;
+        for (size_t p = ti_off; ti_len && p + 4 <= ti_off + ti_len && p + 4 <= t.len;) {
+            size_t id = (size_t)(t.p[p] | t.p[p + 1] << 8),
+                   l = (size_t)(t.p[p + 2] | t.p[p + 3] << 8);
+            if (id == 0)
+                break;
+            if (id == 6 && l == 4 && p + 8 <= t.len &&
+                (t.p[p + 4] | t.p[p + 5] | t.p[p + 6] | t.p[p + 7]) == 0)
+                return "CHALLENGE(MsvAvFlags=0)";
+            p += 4 + l;
+        }
+        return "CHALLENGE";
+    }
+    /* 0x60 framing, krb5 OID, token id 02 00 */
+    struct der in = t, body, oid;
+    unsigned char tag;
+    if (der_next(&in, &tag, &body) == 0 && tag == 0x60 && der_next(&body, &tag, &oid) == 0 &&
+        tag == 0x06 && body.len >= 2 && body.p[0] == 0x02 && body.p[1] == 0x00)
+        return "AP-REP";
+    return "unknown";
+}
+
+static void describe_reply(const unsigned char *p, size_t n, char *out, size_t size)
+{
+    struct der in = {p, n}, resp, seq, field, v;
+    unsigned char tag;
+    if (n == 0) {
+        snprintf(out, size, "none");
+        return;
+    }
+    if (p[0] != 0xa1) {
+        snprintf(out, size, "%s", describe_mech_token(in));
+        return;
+    }
+    /* NegTokenResp ::= [1] SEQUENCE { [0] negState, [1] supportedMech,
+     *                                 [2] responseToken, [3] mechListMIC } */
+    const char *state = "-", *mech = "-", *inner = "-", *mic = "";
+    if (der_next(&in, &tag, &resp) != 0 || der_next(&resp, &tag, &seq) != 0 || tag != 0x30) {
+        snprintf(out, size, "malformed");
+        return;
+    }
+    while (der_next(&seq, &tag, &field) == 0) {
+        if (der_next(&field, &(unsigned char){0}, &v) != 0)
+            break;
+        if (tag == 0xa0 && v.len == 1 && v.p[0] < 4)
+            state = neg_states[v.p[0]];
+        else if (tag == 0xa1)
+            mech = oid_name(v);
+        else if (tag == 0xa2)
+            inner = describe_mech_token(v);
+        else if (tag == 0xa3)
+            mic = ",mechListMIC";
+    }
+    snprintf(out, size, "NegTokenResp(%s,%s,%s%s)", state, mech, inner, mic);
+}
+
+/* ---- replay ------------------------------------------------------------------ */
+
+static const char *field(const char *result, const char *key, char *buf, size_t n)
+{
+    if (!wire_kv(result, key, buf, n) || buf[0] == '\0')
+        snprintf(buf, n, "-");
+    return buf;
+}
+
+static int replay(int port, const char *token_file, const char *hello)
+{
+    size_t len;
+    unsigned char *token = read_all(token_file, &len);
+    if (token == NULL)
+        return 1;
+    wire_socket fd = wire_connect(port);
+    struct wire_frame f = {0}, r = {0};
+    uint32_t status = 0, n = 0;
+    unsigned char *reply = NULL;
+    char result[4096] = "", what[256], b[5][256];
+    if (fd == WIRE_BAD_SOCKET || wire_send(fd, WIRE_HELLO, hello, (uint32_t)strlen(hello)) != 0 ||
+        wire_send(fd, WIRE_TOKEN, token, (uint32_t)len) != 0 || wire_recv(fd, &f) != 0 ||
+        wire_parse_reply(&f, &status, &reply, &n) != 0) {
+        fprintf(stderr, "interop-replay: no reply from port %d\n", port);
+        return 1;
+    }
+    describe_reply(reply, n, what, sizeof(what));
+    if (status != SEC_I_CONTINUE_NEEDED && wire_recv(fd, &r) == 0 && r.type == WIRE_RESULT)
+        snprintf(result, sizeof(result), "%s", (const char *)r.data);
+    fprintf(stderr, "interop-replay: %s: server %s, reply %s\nserver result:\n%s", token_file,
+            wire_status_name(status), what, result);
+    /* A continuing server sent no RESULT yet: the package is the one it chose. */
+    const char *package = field(result, "package", b[0], sizeof(b[0]));
+    const char *form = field(result, "form", b[1], sizeof(b[1]));
+    if (status == SEC_I_CONTINUE_NEEDED) {
+        package = strstr(what, "NTLMSSP") ? "NTLM" : strstr(what, "KRB5") ? "Kerberos" : "-";
+        form = what[0] == 'N' ? "spnego" : "raw";
+    }
+    printf("RESULT status=%s package=%s form=%s user=%s cb=%s messages=n/a client_status=%s "
+           "client_package=-\n",
+           wire_status_name(status), package, form, field(result, "user", b[2], sizeof(b[2])),
+           field(result, "cb", b[3], sizeof(b[3])), what);
+    fflush(stdout);
+    wire_frame_free(&f);
+    wire_frame_free(&r);
+    wire_close(fd);
+    free(token);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *setup_dir = NULL, *keys = NULL, *token = NULL;
+    char hello[1024] = "";
+    int port = 0;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--setup") == 0)
+            setup_dir = argv[i + 1];
+        else if (strcmp(argv[i], "--keys") == 0)
+            keys = argv[i + 1];
+        else if (strcmp(argv[i], "--port") == 0)
+            port = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--token") == 0)
+            token = argv[i + 1];
+        else if (strcmp(argv[i], "--hello") == 0) {
+            size_t n = strlen(hello);
+            snprintf(hello + n, sizeof(hello) - n, "%s\n", argv[i + 1]);
+        }
+    }
+    if (setup_dir != NULL && keys != NULL)
+        return setup(setup_dir, keys) == 0 ? 0 : 1;
+    if (port > 0 && token != NULL)
+        return replay(port, token, hello);
+    fprintf(stderr, "usage: see the comment at the top of replay_client.c\n");
+    return 2;
+}
