@@ -22,6 +22,8 @@ packages=(
     # interoperability: a Windows program under Wine (its NTLM runs Samba's
     # ntlm_auth, from winbind), Heimdal's GSS-API
     wine64 wine winbind heimdal-multidev
+    # benchmarks: instruction counts (make bench)
+    valgrind
 )
 
 missing=()

@@ -261,6 +261,14 @@ struct packed {
     gss_buffer_desc name, token;
 };
 
+
+/* The token's OID is mech, or an interposer's prefix followed by mech. */
+static bool oid_tail_is(const unsigned char *oid, size_t len, const gss_OID_desc *mech)
+{
+    return len >= mech->length &&
+           memcmp(oid + len - mech->length, mech->elements, mech->length) == 0;
+}
+
 static SECURITY_STATUS parse(const SecBuffer *in, struct packed *out, const char **why)
 {
     struct reader r = {in->pvBuffer, in->cbBuffer, false};
@@ -306,9 +314,11 @@ static SECURITY_STATUS parse(const SecBuffer *in, struct packed *out, const char
      * OID): the header's, or SPNEGO's for a Negotiate context. */
     struct reader t = {out->token.value, out->token.length, false};
     const unsigned char *tmech = get_field(&t, 4, MAX_OID, &len);
-    bool same = tmech != NULL &&
-                ((len == out->mech->length && memcmp(tmech, out->mech->elements, len) == 0) ||
-                 (len == oid_spnego.length && memcmp(tmech, oid_spnego.elements, len) == 0));
+    /* Under an MIT interposer (gss-sspi-negotiate) the OID is the
+     * interposer's followed by the mechanism's: the mechglue routes that
+     * "special" OID to the real mechanism on import. */
+    bool same = tmech != NULL && (oid_tail_is(tmech, len, out->mech) ||
+                                  oid_tail_is(tmech, len, &oid_spnego));
     if (!same || t.left == 0) {
         *why = "the GSS token does not belong to the packed mechanism";
         return SEC_E_INVALID_TOKEN;

@@ -67,6 +67,9 @@ enum gss_role { ROLE_ACCEPTOR, ROLE_INITIATOR };
 SECURITY_STATUS status_from_gss(OM_uint32 major, OM_uint32 minor, enum gss_role role,
                                 gss_const_OID mech);
 const char *status_name(SECURITY_STATUS status);
+/* The mechanism's own minor code behind one the mechglue renumbered (an
+ * interposer such as gss-sspi-negotiate, or SPNEGO passing a code on). */
+OM_uint32 status_mech_minor(OM_uint32 major, OM_uint32 minor);
 /* gss_display_status text of major and minor, malloc'ed ("" parts skipped). */
 char *status_gss_text(OM_uint32 major, OM_uint32 minor, gss_const_OID mech);
 

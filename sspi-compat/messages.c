@@ -125,7 +125,8 @@ static SECURITY_STATUS fail_gss(struct msg *m, OM_uint32 major, OM_uint32 minor)
     if (status == SEC_E_OK || status == SEC_I_CONTINUE_NEEDED)
         status = SEC_E_INTERNAL_ERROR; /* never report success for a refused message */
     /* MIT says KRB5_BAD_MSIZE when an output buffer is too small. */
-    if (GSS_ROUTINE_ERROR(major) == GSS_S_FAILURE && minor == (OM_uint32)KRB5_BAD_MSIZE &&
+    if (GSS_ROUTINE_ERROR(major) == GSS_S_FAILURE &&
+        status_mech_minor(major, minor) == (OM_uint32)KRB5_BAD_MSIZE &&
         (m->op == OP_SIGN || m->op == OP_SEAL))
         status = SEC_E_BUFFER_TOO_SMALL;
     context_record_error(m->ctx, m->fn, status, major, minor);

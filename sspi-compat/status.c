@@ -12,6 +12,7 @@
 #include <krb5/krb5.h>
 
 #include "internal.h"
+#include "gss-sspi-mech.h"
 
 struct major_row {
     OM_uint32 routine;
@@ -112,6 +113,8 @@ static const struct {
 #define MECHGLUE_FAKE_FIRST 100000u
 #define MECHGLUE_FAKE_LAST 0x00FFFFFFu
 
+static OM_uint32 minor_unmasked(OM_uint32 minor);
+
 static gss_const_OID minor_mech(OM_uint32 code)
 {
     /* errno values: as gss-ntlmssp reports them (strerror, like krb5 would) */
@@ -125,6 +128,43 @@ static bool same_text(const char *text, OM_uint32 code)
     bool same = known != NULL && strcmp(known, text) == 0;
     free(known);
     return same;
+}
+
+/* With the gss-sspi-negotiate interposer loaded, every minor crosses it and
+ * is renumbered; the module keeps the mechanism's own code of the thread's
+ * last failure (GSS_SSPI_NEGOTIATE_OID_LAST_ERROR, asked through any
+ * mechanism it interposes).  Without the module the call fails. */
+static bool minor_from_interposer(OM_uint32 major, OM_uint32 *minor)
+{
+    static gss_OID_desc last_error = {GSS_SSPI_NEGOTIATE_EXT_OID_LEN,
+                                      GSS_SSPI_NEGOTIATE_OID_LAST_ERROR_DER};
+    OM_uint32 tmp;
+    gss_buffer_desc v = GSS_C_EMPTY_BUFFER;
+    bool found = false;
+    if (GSS_ERROR(gssspi_mech_invoke(&tmp, &oid_spnego, &last_error, &v)))
+        return false;
+    const unsigned char *p = v.value;
+    if (v.length >= 8) {
+        OM_uint32 m = (OM_uint32)p[0] | (OM_uint32)p[1] << 8 | (OM_uint32)p[2] << 16 |
+                      (OM_uint32)p[3] << 24;
+        if (GSS_ROUTINE_ERROR(m) == GSS_ROUTINE_ERROR(major)) {
+            *minor = (OM_uint32)p[4] | (OM_uint32)p[5] << 8 | (OM_uint32)p[6] << 16 |
+                     (OM_uint32)p[7] << 24;
+            found = true;
+        }
+    }
+    gss_release_buffer(&tmp, &v);
+    return found;
+}
+
+OM_uint32 status_mech_minor(OM_uint32 major, OM_uint32 minor)
+{
+    OM_uint32 original;
+    if (minor < MECHGLUE_FAKE_FIRST || minor > MECHGLUE_FAKE_LAST)
+        return minor; /* not a made-up number */
+    if (minor_from_interposer(major, &original))
+        return original;
+    return minor_unmasked(minor);
 }
 
 static OM_uint32 minor_unmasked(OM_uint32 minor)
@@ -171,7 +211,7 @@ SECURITY_STATUS status_from_gss(OM_uint32 major, OM_uint32 minor, enum gss_role 
     if (routine != GSS_S_FAILURE && routine != GSS_S_NO_CRED && routine != GSS_S_DEFECTIVE_TOKEN &&
         routine != GSS_S_DEFECTIVE_CREDENTIAL && routine != GSS_S_UNAUTHORIZED)
         return status;
-    minor = minor_unmasked(minor);
+    minor = status_mech_minor(major, minor);
     /* Inside SPNEGO, or before the mechanism is known, it may be NTLM too:
      * Kerberos minors are never this small. */
     bool maybe_ntlm =

@@ -1,0 +1,315 @@
+/*
+ * accept.c - gssi_accept_sec_context: the real mechanism accepts, we apply
+ * the acceptor policy around it and write the audit record.
+ *
+ * Layers: a SPNEGO token reaches our SPNEGO entry; the real SPNEGO then
+ * calls the mechglue for the inner mechanism, which routes to our Kerberos
+ * or NTLM entry again (its credential elements are ours).  That inner call
+ * runs "nested": it sees the NTLM messages and applies the NTLM rules, and
+ * reports to the outer SPNEGO layer through a thread-local frame; the outer
+ * layer (raw token or SPNEGO) applies the channel-binding rule and writes
+ * the one audit line of the context.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "gssi.h"
+#include "mech_internal.h"
+
+static _Thread_local struct accept_frame *current_frame;
+
+struct accept_frame *accept_frame_current(void)
+{
+    return current_frame;
+}
+
+void accept_frame_push(struct accept_frame *frame, struct accept_frame **saved)
+{
+    *saved = current_frame;
+    current_frame = frame;
+}
+
+void accept_frame_pop(struct accept_frame *saved)
+{
+    current_frame = saved;
+}
+
+/* Which of our mechanisms the mechglue routed a first token to: the
+ * credential element says so; without one, the token's framing does (as
+ * the mechglue itself decided). */
+static const struct imech *mech_for_token(gss_cred_id_t cred, const gss_buffer_t token)
+{
+    if (cred != GSS_C_NO_CREDENTIAL)
+        return ICRED(cred)->mech;
+    if (token == GSS_C_NO_BUFFER)
+        return NULL;
+    if (ntlm_message_type(token->value, token->length) != NTLM_MSG_NONE)
+        return imech_get(IMECH_NTLMSSP);
+    const unsigned char *p = token->value;
+    size_t len = token->length, i = 2;
+    if (len < 2 || p[0] != 0x60)
+        return NULL;
+    if (p[1] & 0x80)
+        i += p[1] & 0x7f;
+    if (i + 2 > len || p[i] != 0x06 || p[i + 1] > len - i - 2)
+        return NULL;
+    gss_OID_desc oid = {p[i + 1], (void *)(p + i + 2)};
+    return imech_find(&oid);
+}
+
+static char *name_text(gss_name_t name)
+{
+    OM_uint32 minor;
+    gss_buffer_desc buf = GSS_C_EMPTY_BUFFER;
+    char *s = NULL;
+    if (name == GSS_C_NO_NAME || GSS_ERROR(gss_display_name(&minor, name, &buf, NULL)))
+        return NULL;
+    s = strndup(buf.value, buf.length);
+    gss_release_buffer(&minor, &buf);
+    return s;
+}
+
+/* defer: the caller asked for the client's name, so the mechglue will
+ * display it right after we return (see audit_defer). */
+static void audit_context(struct ictx *ctx, gss_name_t client, OM_uint32 flags, const char *result,
+                          const char *reason, bool defer)
+{
+    if (ctx->audited || ctx->nested)
+        return;
+    ctx->audited = true;
+    char *who = defer ? NULL : name_text(client);
+    /* The ticket's server once the ticket decrypted; NTLM names none. */
+    const char *service = ctx->complete && ctx->service[0] ? ctx->service : NULL;
+    int package = package_of(ctx->actual_mech);
+    if (package == GSS_SSPI_NEG_PACKAGE_UNKNOWN)
+        package = ctx->mech->package;
+    struct audit_record rec = {
+        .result = result,
+        .reason = reason,
+        .client = who ? who : ctx->ntlm_user,
+        .service = service,
+        .package = package,
+        .form = ctx->form,
+        .ntlm_version = ctx->ntlm_version,
+        .cb_state = ctx->cb_state,
+        .flags = flags,
+        .ntlm_policy =
+            package == GSS_SSPI_NEG_PACKAGE_NTLM ? policy_ntlm_mode_name(ctx->policy->ntlm) : NULL,
+    };
+    if (defer)
+        audit_defer(ctx->policy, &rec, client);
+    else
+        audit_emit(ctx->policy, &rec);
+    free(who);
+}
+
+/* The NTLM rules, on each NTLM message (raw, or nested inside SPNEGO).
+ * Returns 0 or the minor code of a refusal. */
+static OM_uint32 ntlm_rules(struct ictx *ctx, const gss_buffer_t token)
+{
+    const struct policy *policy = ctx->policy;
+    struct accept_frame *frame = accept_frame_current();
+    struct ictx *report = ctx->nested && frame != NULL ? frame->outer : ctx;
+    struct ntlm_auth_info info;
+    switch (ntlm_message_type(token->value, token->length)) {
+    case NTLM_MSG_NEGOTIATE:
+        return policy->ntlm == NTLM_DENY ? GSS_SSPI_NEG_ERR_NTLM_DENIED : 0;
+    case NTLM_MSG_AUTHENTICATE:
+        if (policy->ntlm == NTLM_DENY)
+            return GSS_SSPI_NEG_ERR_NTLM_DENIED;
+        if (!ntlm_inspect_authenticate(token->value, token->length, &info))
+            return GSS_SSPI_NEG_ERR_NTLM_MALFORMED;
+        ctx->ntlm_version = report->ntlm_version = info.version;
+        if (info.user[0] != '\0' && report->ntlm_user == NULL) {
+            char *claimed = NULL;
+            if (asprintf(&claimed, "%s\\%s", info.domain, info.user) > 0)
+                report->ntlm_user = claimed;
+        }
+        /* gss-ntlmssp's own level is not trusted here: in domain mode it
+         * takes NTLMv1 whatever LM_COMPAT_LEVEL says. */
+        if (info.version != GSS_SSPI_NEG_NTLM_V2 && policy->ntlm_v1 == NTLM_DENY)
+            return GSS_SSPI_NEG_ERR_NTLMV1_DENIED;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* A refusal of ours: the context (if any) stops being usable. */
+static OM_uint32 refuse(OM_uint32 *minor, struct ictx *ctx, OM_uint32 major, OM_uint32 code)
+{
+    OM_uint32 tmp;
+    if (ctx->inner != GSS_C_NO_CONTEXT)
+        gss_delete_sec_context(&tmp, &ctx->inner, GSS_C_NO_BUFFER);
+    *minor = code;
+    last_error_note(major, code, &interposer_oid);
+    audit_context(ctx, GSS_C_NO_NAME, 0, "denied", ext_error_text(code), false);
+    return major;
+}
+
+static int cb_state_of(const struct ictx *ctx, OM_uint32 flags)
+{
+    if (!ctx->had_bindings)
+        return GSS_SSPI_NEG_CB_NONE;
+    return flags & GSS_C_CHANNEL_BOUND_FLAG ? GSS_SSPI_NEG_CB_MATCHED : GSS_SSPI_NEG_CB_ABSENT;
+}
+
+/* The reason text of a failure: the innermost mechanism's, if known. */
+static char *failure_text(OM_uint32 major, OM_uint32 minor)
+{
+    OM_uint32 imaj, imin;
+    gss_OID_desc mech;
+    if (last_error_get(&imaj, &imin, &mech)) {
+        const char *own = ext_error_text(imin);
+        if (own != NULL)
+            return strdup(own);
+        return status_text(imaj, imin);
+    }
+    return status_text(major, minor);
+}
+
+OM_uint32 gssi_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
+                                  gss_cred_id_t verifier_cred, gss_buffer_t input_token,
+                                  gss_channel_bindings_t input_chan_bindings, gss_name_t *src_name,
+                                  gss_OID *mech_type, gss_buffer_t output_token,
+                                  OM_uint32 *ret_flags, OM_uint32 *time_rec,
+                                  gss_cred_id_t *delegated_cred)
+{
+    OM_uint32 major, tmp, flags = 0, code;
+    gss_name_t peer = GSS_C_NO_NAME;
+    gss_cred_id_t deleg = GSS_C_NO_CREDENTIAL;
+    gss_OID actual = GSS_C_NO_OID;
+    struct accept_frame *parent = accept_frame_current(), frame, *saved = NULL;
+    struct ictx *ctx = ICTX(*context);
+    bool is_new = ctx == NULL, outermost;
+
+    last_error_begin(&outermost);
+    if (outermost)
+        audit_flush_pending(); /* a line the mechglue never came back for */
+    *minor = 0;
+    if (is_new) {
+        const struct imech *m = mech_for_token(verifier_cred, input_token);
+        if (m == NULL) {
+            major = GSS_S_DEFECTIVE_TOKEN;
+            goto done;
+        }
+        ctx = ictx_new(m, ROLE_ACCEPTOR);
+        if (ctx == NULL) {
+            *minor = ENOMEM;
+            major = GSS_S_FAILURE;
+            goto done;
+        }
+        ctx->nested = parent != NULL;
+        if (ctx->nested && parent->outer->actual_mech == GSS_C_NO_OID)
+            parent->outer->actual_mech = (gss_OID)&m->oid; /* known before SPNEGO says */
+        ctx->policy = ctx->nested ? parent->policy : policy_current();
+        ctx->form =
+            ctx->nested || m->id == IMECH_SPNEGO ? GSS_SSPI_NEG_FORM_SPNEGO : GSS_SSPI_NEG_FORM_RAW;
+        ctx->actual_mech = m->id == IMECH_SPNEGO ? GSS_C_NO_OID : (gss_OID)&m->oid;
+        if (!ctx->policy->valid && !ctx->nested) {
+            major = refuse(minor, ctx, GSS_S_UNAUTHORIZED, GSS_SSPI_NEG_ERR_POLICY_INVALID);
+            goto fail;
+        }
+        if (verifier_cred == GSS_C_NO_CREDENTIAL) {
+            /* Re-entering the mechglue without a credential would route the
+             * token back to us: acquire the real mechanism's default. */
+            major = acquire_inner_default(minor, m, GSS_C_ACCEPT, &ctx->own_cred);
+            if (GSS_ERROR(major)) {
+                last_error_note(major, *minor, &m->oid);
+                goto fail;
+            }
+        }
+    }
+
+    if (ctx->mech->package == GSS_SSPI_NEG_PACKAGE_KERBEROS && is_new &&
+        input_token != GSS_C_NO_BUFFER) {
+        struct ictx *report = ctx->nested ? parent->outer : ctx;
+        krb5_ap_req_service(input_token->value, input_token->length, report->service,
+                            sizeof(report->service));
+    }
+    if (ctx->mech->id == IMECH_NTLMSSP && input_token != GSS_C_NO_BUFFER &&
+        (code = ntlm_rules(ctx, input_token)) != 0) {
+        /* A message we cannot read is defective, as gss-ntlmssp would say. */
+        major = refuse(minor, ctx,
+                       code == GSS_SSPI_NEG_ERR_NTLM_MALFORMED ? GSS_S_DEFECTIVE_TOKEN
+                                                               : GSS_S_UNAUTHORIZED,
+                       code);
+        goto fail;
+    }
+
+    gss_channel_bindings_t bindings = input_chan_bindings;
+    if (!ctx->nested && ctx->policy->channel_bindings == CB_NONE)
+        bindings = GSS_C_NO_CHANNEL_BINDINGS;
+    if (bindings != GSS_C_NO_CHANNEL_BINDINGS)
+        ctx->had_bindings = true;
+    gss_cred_id_t cred =
+        verifier_cred != GSS_C_NO_CREDENTIAL ? ICRED(verifier_cred)->inner : ctx->own_cred;
+
+    if (ctx->mech->id == IMECH_SPNEGO) {
+        frame = (struct accept_frame){ctx, ctx->policy};
+        accept_frame_push(&frame, &saved);
+    }
+    major = gss_accept_sec_context(minor, &ctx->inner, cred, input_token, bindings, &peer, &actual,
+                                   output_token, &flags, time_rec, delegated_cred ? &deleg : NULL);
+    if (ctx->mech->id == IMECH_SPNEGO)
+        accept_frame_pop(saved);
+    if (actual != GSS_C_NO_OID)
+        ctx->actual_mech = actual;
+    if (mech_type != NULL)
+        *mech_type = ctx->actual_mech;
+
+    if (GSS_ERROR(major)) {
+        last_error_note(major, *minor, ctx->actual_mech ? ctx->actual_mech : &ctx->mech->oid);
+        if (!ctx->nested && !ctx->audited) {
+            OM_uint32 imaj, imin;
+            gss_OID_desc imech;
+            bool ours = last_error_get(&imaj, &imin, &imech) && ext_error_text(imin) != NULL;
+            char *why = failure_text(major, *minor);
+            audit_context(ctx, GSS_C_NO_NAME, 0, ours ? "denied" : "failure", why, false);
+            free(why);
+        }
+        goto fail;
+    }
+    if (major & GSS_S_CONTINUE_NEEDED) {
+        gss_release_name(&tmp, &peer);
+        *context = (gss_ctx_id_t)ctx;
+        goto done;
+    }
+
+    ctx->complete = true;
+    ctx->cb_state = cb_state_of(ctx, flags);
+    if (!ctx->nested && ctx->policy->channel_bindings == CB_REQUIRE &&
+        ctx->cb_state != GSS_SSPI_NEG_CB_MATCHED) {
+        gss_release_buffer(&tmp, output_token);
+        gss_release_cred(&tmp, &deleg);
+        gss_release_name(&tmp, &peer);
+        major = refuse(minor, ctx, GSS_S_BAD_BINDINGS, GSS_SSPI_NEG_ERR_CB_REQUIRED);
+        goto fail;
+    }
+    audit_context(ctx, peer, flags, "success", NULL,
+                  src_name != NULL && peer != GSS_C_NO_NAME && !ctx->nested);
+    if (src_name != NULL)
+        *src_name = peer;
+    else
+        gss_release_name(&tmp, &peer);
+    if (delegated_cred != NULL)
+        *delegated_cred = deleg;
+    if (ret_flags != NULL)
+        *ret_flags = flags;
+    *context = (gss_ctx_id_t)ctx;
+    goto done;
+
+fail:
+    gss_release_name(&tmp, &peer);
+    gss_release_cred(&tmp, &deleg);
+    if (is_new) {
+        ictx_free(ctx);
+        *context = GSS_C_NO_CONTEXT;
+    }
+done:
+    last_error_end(outermost);
+    return major;
+}

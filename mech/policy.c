@@ -1,0 +1,379 @@
+/*
+ * policy.c - the negotiate.conf parser and the policy in force.
+ *
+ * The file: "key = value" lines, '#' comments, blank lines.  A file that
+ * does not parse is refused with "path:line: reason" (syslog, the audit
+ * file, gss_display_status, POLICY_STATUS) and the module fails closed:
+ * every acceptor is denied until the file is fixed.  Lines that did parse
+ * still choose where the refusal is logged.
+ *
+ * The file is re-read when its path (environment) or its identity (inode,
+ * size, mtime) changes, looked at no more than once a second on the hot
+ * path.  Policies are immutable and stay allocated while the module is
+ * loaded: a context keeps a pointer to the one it started with.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mech_internal.h"
+
+#ifndef GSS_SSPI_SYSCONFDIR
+#define GSS_SSPI_SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_PATH GSS_SSPI_SYSCONFDIR "/gss-sspi/negotiate.conf"
+#define MAX_FILE (64 * 1024)
+#define MAX_LINE 1024
+
+/* ---- values --------------------------------------------------------------------- */
+struct word {
+    const char *name;
+    int value;
+};
+static const struct word ntlm_words[] = {
+    {"allow", NTLM_ALLOW}, {"audit", NTLM_AUDIT}, {"deny", NTLM_DENY}, {NULL, 0}};
+static const struct word cb_words[] = {
+    {"none", CB_NONE}, {"allow", CB_ALLOW}, {"require", CB_REQUIRE}, {NULL, 0}};
+static const struct word bool_words[] = {{"yes", 1},   {"true", 1}, {"on", 1}, {"1", 1}, {"no", 0},
+                                         {"false", 0}, {"off", 0},  {"0", 0},  {NULL, 0}};
+static const struct word tri_words[] = {
+    {"auto", TRI_AUTO}, {"yes", TRI_YES}, {"no", TRI_NO}, {NULL, 0}};
+
+static const char *word_name(const struct word *words, int value)
+{
+    for (; words->name; words++)
+        if (words->value == value)
+            return words->name;
+    return "?";
+}
+
+const char *policy_ntlm_mode_name(enum ntlm_mode m)
+{
+    return word_name(ntlm_words, m);
+}
+
+const char *policy_cb_mode_name(enum cb_mode m)
+{
+    return word_name(cb_words, m);
+}
+
+/* ---- settings ------------------------------------------------------------------- */
+enum kind { KIND_NTLM, KIND_CB, KIND_BOOL, KIND_TRI, KIND_PATH };
+static const struct setting {
+    const char *key;
+    enum kind kind;
+    size_t offset;
+} settings[] = {
+    {"ntlm", KIND_NTLM, offsetof(struct policy, ntlm)},
+    {"ntlm_v1", KIND_NTLM, offsetof(struct policy, ntlm_v1)},
+    {"channel_bindings", KIND_CB, offsetof(struct policy, channel_bindings)},
+    {"ms_krb5_first", KIND_BOOL, offsetof(struct policy, ms_krb5_first)},
+    {"use_server_mech_list", KIND_BOOL, offsetof(struct policy, use_server_mech_list)},
+    {"interpose_kerberos", KIND_TRI, offsetof(struct policy, interpose_kerberos)},
+    {"audit_syslog", KIND_BOOL, offsetof(struct policy, audit_syslog)},
+    {"audit_file", KIND_PATH, offsetof(struct policy, audit_file)},
+};
+#define SETTING_COUNT (sizeof(settings) / sizeof(settings[0]))
+
+static const struct word *words_of(enum kind kind)
+{
+    static const struct word *const table[] = {ntlm_words, cb_words, bool_words, tri_words};
+    return kind < KIND_PATH ? table[kind] : NULL;
+}
+
+/* "allow, audit or deny" */
+static void list_words(const struct word *words, char *buf, size_t size)
+{
+    size_t n = 0, count = 0;
+    for (const struct word *w = words; w->name; w++)
+        count++;
+    buf[0] = '\0';
+    for (size_t i = 0; i < count && n < size; i++)
+        n += (size_t)snprintf(buf + n, size - n, "%s%s",
+                              i == 0           ? ""
+                              : i + 1 == count ? " or "
+                                               : ", ",
+                              words[i].name);
+}
+
+static void defaults(struct policy *p)
+{
+    p->valid = true;
+    p->ntlm = NTLM_ALLOW;
+    p->ntlm_v1 = NTLM_DENY; /* no NTLMv1 unless explicitly allowed */
+    p->channel_bindings = CB_ALLOW;
+    p->ms_krb5_first = false;
+    p->use_server_mech_list = true;
+    p->interpose_kerberos = TRI_AUTO;
+    p->audit_syslog = true;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *end = s + strlen(s);
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        *--end = '\0';
+    return s;
+}
+
+/* Parses one line into p; returns NULL or the reason it is refused. */
+static const char *parse_line(struct policy *p, char *line, bool seen[SETTING_COUNT], char *why,
+                              size_t why_size)
+{
+    char *hash = strchr(line, '#');
+    if (hash != NULL)
+        *hash = '\0';
+    line = trim(line);
+    if (*line == '\0')
+        return NULL;
+    char *eq = strchr(line, '=');
+    if (eq == NULL) {
+        snprintf(why, why_size, "expected \"key = value\", got \"%.60s\"", line);
+        return why;
+    }
+    *eq = '\0';
+    char *key = trim(line), *value = trim(eq + 1);
+    const struct setting *s = NULL;
+    for (size_t i = 0; i < SETTING_COUNT; i++)
+        if (strcmp(settings[i].key, key) == 0)
+            s = &settings[i];
+    if (s == NULL) {
+        snprintf(why, why_size,
+                 "unknown setting \"%.60s\" (known: ntlm, ntlm_v1, channel_bindings, "
+                 "ms_krb5_first, use_server_mech_list, interpose_kerberos, audit_syslog, "
+                 "audit_file)",
+                 key);
+        return why;
+    }
+    if (seen[s - settings]) {
+        snprintf(why, why_size, "\"%s\" is set twice", s->key);
+        return why;
+    }
+    seen[s - settings] = true;
+    char *field = (char *)p + s->offset;
+    if (s->kind == KIND_PATH) {
+        if (value[0] != '/') {
+            snprintf(why, why_size, "%s must be an absolute path, got \"%.60s\"", s->key, value);
+            return why;
+        }
+        char *copy = strdup(value);
+        if (copy == NULL)
+            return "out of memory";
+        free(*(char **)field);
+        *(char **)field = copy;
+        return NULL;
+    }
+    for (const struct word *w = words_of(s->kind); w->name; w++) {
+        if (strcmp(w->name, value) == 0) {
+            if (s->kind == KIND_BOOL)
+                *(bool *)field = w->value != 0;
+            else
+                *(int *)field = w->value; /* the enums are int-sized */
+            return NULL;
+        }
+    }
+    char expected[64];
+    list_words(words_of(s->kind), expected, sizeof(expected));
+    snprintf(why, why_size, "\"%.40s\" is not a value of %s (expected %s)", value, s->key,
+             expected);
+    return why;
+}
+
+struct policy *policy_parse(const char *text, size_t len, const char *path)
+{
+    struct policy *p = calloc(1, sizeof(*p));
+    bool seen[SETTING_COUNT] = {false};
+    char line[MAX_LINE + 1], why[320];
+    if (p == NULL)
+        return NULL;
+    defaults(p);
+    p->source = strdup(path);
+    size_t pos = 0, lineno = 0;
+    while (pos < len) {
+        size_t end = pos;
+        while (end < len && text[end] != '\n')
+            end++;
+        lineno++;
+        const char *reason = NULL;
+        if (end - pos > MAX_LINE) {
+            reason = "line too long";
+        } else if (memchr(text + pos, '\0', end - pos) != NULL) {
+            reason = "NUL byte in line";
+        } else {
+            memcpy(line, text + pos, end - pos);
+            line[end - pos] = '\0';
+            reason = parse_line(p, line, seen, why, sizeof(why));
+        }
+        if (reason != NULL && p->valid) {
+            p->valid = false;
+            if (asprintf(&p->error, "%s:%zu: %s", path, lineno, reason) < 0)
+                p->error = NULL;
+        }
+        pos = end + 1;
+    }
+    if (!p->valid && p->error == NULL)
+        p->error = strdup(path);
+    return p;
+}
+
+void policy_free(struct policy *p)
+{
+    if (p == NULL)
+        return;
+    free(p->source);
+    free(p->error);
+    free(p->audit_file);
+    free(p);
+}
+
+/* A policy that refuses everything, for failures before any parsing. */
+static struct policy *policy_refused(const char *path, const char *reason)
+{
+    struct policy *p = policy_parse("", 0, path);
+    if (p == NULL)
+        return NULL;
+    p->valid = false;
+    free(p->error);
+    if (asprintf(&p->error, "%s: %s", path, reason) < 0)
+        p->error = NULL;
+    return p;
+}
+
+/* ---- the policy in force ------------------------------------------------------------ */
+struct entry {
+    char *path;
+    bool exists;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    _Atomic time_t checked;
+    struct policy *policy;
+    struct entry *older; /* kept for contexts that still point at them */
+};
+static _Atomic(struct entry *) current_entry;
+static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool same_file(const struct entry *e, bool exists, const struct stat *st)
+{
+    if (e->exists != exists)
+        return false;
+    return !exists ||
+           (e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size &&
+            e->mtime.tv_sec == st->st_mtim.tv_sec && e->mtime.tv_nsec == st->st_mtim.tv_nsec);
+}
+
+static struct policy *load(const char *path, bool explicit_path, bool *exists, struct stat *st)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    *exists = false;
+    if (fd < 0) {
+        if (errno == ENOENT && !explicit_path) {
+            struct policy *p = policy_parse("", 0, path); /* no file: the defaults */
+            return p;
+        }
+        return policy_refused(path, strerror(errno));
+    }
+    struct policy *p = NULL;
+    char *text = NULL;
+    if (fstat(fd, st) != 0) {
+        p = policy_refused(path, strerror(errno));
+        goto out;
+    }
+    *exists = true;
+    if (!S_ISREG(st->st_mode) || st->st_size > MAX_FILE) {
+        p = policy_refused(path, S_ISREG(st->st_mode) ? "file too large" : "not a regular file");
+        goto out;
+    }
+    text = malloc((size_t)st->st_size + 1);
+    ssize_t got = text ? read(fd, text, (size_t)st->st_size) : -1;
+    if (got < 0) {
+        p = policy_refused(path, text ? strerror(errno) : "out of memory");
+        goto out;
+    }
+    p = policy_parse(text, (size_t)got, path);
+out:
+    free(text);
+    close(fd);
+    return p;
+}
+
+static void report(const struct policy *p)
+{
+    if (p->valid)
+        return;
+    syslog(LOG_AUTHPRIV | LOG_ERR,
+           "gss-sspi-negotiate: policy refused: %s; every acceptor is denied until it is fixed",
+           p->error ? p->error : "?");
+    struct audit_record rec = {.result = "denied", .reason = p->error, .form = -1};
+    audit_emit(p, &rec);
+}
+
+const struct policy *policy_current(void)
+{
+    const char *env = secure_getenv(GSS_SSPI_NEGOTIATE_CONF_ENV);
+    const char *path = env != NULL && *env != '\0' ? env : DEFAULT_PATH;
+    time_t now = time(NULL);
+    struct entry *e = atomic_load_explicit(&current_entry, memory_order_acquire);
+    if (e != NULL && atomic_load_explicit(&e->checked, memory_order_relaxed) == now &&
+        strcmp(e->path, path) == 0)
+        return e->policy;
+
+    pthread_mutex_lock(&reload_lock);
+    e = atomic_load_explicit(&current_entry, memory_order_acquire);
+    struct stat st;
+    bool exists = stat(path, &st) == 0;
+    if (e != NULL && strcmp(e->path, path) == 0 && same_file(e, exists, &st)) {
+        atomic_store_explicit(&e->checked, now, memory_order_relaxed);
+        pthread_mutex_unlock(&reload_lock);
+        return e->policy;
+    }
+    struct entry *fresh = calloc(1, sizeof(*fresh));
+    struct policy *p = load(path, env != NULL && *env != '\0', &exists, &st);
+    if (fresh == NULL || p == NULL || (fresh->path = strdup(path)) == NULL) {
+        /* Out of memory: keep what we had, or refuse. */
+        free(fresh);
+        policy_free(p);
+        pthread_mutex_unlock(&reload_lock);
+        if (e != NULL)
+            return e->policy;
+        static struct policy oom = {.valid = false, .source = "(none)", .error = "out of memory"};
+        return &oom;
+    }
+    fresh->exists = exists;
+    if (exists) {
+        fresh->dev = st.st_dev;
+        fresh->ino = st.st_ino;
+        fresh->size = st.st_size;
+        fresh->mtime = st.st_mtim;
+    }
+    atomic_store_explicit(&fresh->checked, now, memory_order_relaxed);
+    fresh->policy = p;
+    fresh->older = e;
+    atomic_store_explicit(&current_entry, fresh, memory_order_release);
+    pthread_mutex_unlock(&reload_lock);
+    report(p);
+    return p;
+}
+
+__attribute__((destructor)) static void policy_unload(void)
+{
+    struct entry *e = atomic_exchange(&current_entry, NULL);
+    while (e != NULL) {
+        struct entry *older = e->older;
+        policy_free(e->policy);
+        free(e->path);
+        free(e);
+        e = older;
+    }
+}

@@ -1,0 +1,568 @@
+/*
+ * test_mech.c - gss-sspi-negotiate loaded into a process through
+ * GSS_MECH_CONFIG (no root): policy, audit, extensions and the initiator,
+ * against the private realm and the real gss-ntlmssp, with libgss-sspi
+ * and plain GSS calls on both ends.  Each test writes its own policy file
+ * (the module re-reads it when GSS_SSPI_NEGOTIATE_CONF changes).
+ */
+#include <glob.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gss-sspi-mech.h"
+#include "testlib.h"
+
+#define REQ (ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION)
+#define ASC (ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_CONNECTION)
+
+static gss_OID_desc ms_krb5 = {9, "\x2a\x86\x48\x82\xf7\x12\x01\x02\x02"};
+
+/* ---- helpers ------------------------------------------------------------------------ */
+static char audit_path[512];
+
+/* Writes the policy (plus an audit file of its own) and makes it current. */
+static void use_policy(const char *name, const char *settings)
+{
+    char path[512];
+    const char *dir = realm_env("GSS_SSPI_TEST_DIR");
+    snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
+    snprintf(audit_path, sizeof(audit_path), "%s/%s.audit", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "audit_syslog = no\naudit_file = %s\n%s", audit_path, settings);
+    fclose(f);
+    unlink(audit_path);
+    setenv(GSS_SSPI_NEGOTIATE_CONF_ENV, path, 1);
+}
+
+static char *audit_text(void)
+{
+    FILE *f = fopen(audit_path, "r");
+    char *buf = calloc(1, 65536);
+    if (f != NULL) {
+        size_t n = fread(buf, 1, 65535, f);
+        buf[n] = '\0';
+        fclose(f);
+    }
+    return buf;
+}
+
+static void expect_audit(const char *fragment)
+{
+    char *text = audit_text();
+    ck_assert_msg(strstr(text, fragment) != NULL, "no \"%s\" in the audit file:\n%s", fragment,
+                  text);
+    free(text);
+}
+
+static char *ntlm_user(void)
+{
+    char *s;
+    ck_assert(asprintf(&s, "%s\\%s", realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
+                       realm_env("GSS_SSPI_TEST_USER")) > 0);
+    return s;
+}
+
+/* The four forms a Windows client sends, from libgss-sspi's initiator to
+ * its Negotiate acceptor. */
+enum form { KRB5_RAW, KRB5_SPNEGO, NTLM_RAW, NTLM_SPNEGO, FORM_COUNT };
+static const char *const form_audit[] = {"package=Kerberos form=raw",
+                                         "package=Kerberos form=SPNEGO", "package=NTLM form=raw",
+                                         "package=NTLM form=SPNEGO"};
+
+static void run_form(enum form form, struct handshake *hs, const void *client_cb,
+                     const void *server_cb, ULONG cb_len)
+{
+    CredHandle cc, sc;
+    switch (form) {
+    case KRB5_RAW:
+        acquire_outbound_default("Kerberos", &cc);
+        break;
+    case KRB5_SPNEGO:
+        acquire_outbound_default("Negotiate", &cc);
+        break;
+    default:
+        ck_assert_int_eq(acquire_outbound_password(form == NTLM_RAW ? "NTLM" : "Negotiate",
+                                                   realm_env("GSS_SSPI_TEST_USER"),
+                                                   realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
+                                                   realm_env("GSS_SSPI_TEST_PASSWORD"),
+                                                   form == NTLM_RAW ? NULL : "NTLM", &cc),
+                         SEC_E_OK);
+        break;
+    }
+    acquire_inbound("Negotiate", &sc);
+    hs->target = realm_env("GSS_SSPI_TEST_SPN");
+    hs->isc_req = REQ;
+    hs->asc_req = ASC;
+    hs->client_cb = client_cb;
+    hs->server_cb = server_cb;
+    hs->client_cb_len = hs->server_cb_len = cb_len;
+    handshake_run(&cc, &sc, hs);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+
+/* ---- audit: the package of each form --------------------------------------------------- */
+START_TEST(audit_names_each_form)
+{
+    use_policy("forms", "");
+    struct handshake hs = {0};
+    run_form((enum form)_i, &hs, NULL, NULL, 0);
+    ck_assert_int_eq(hs.server_status, SEC_E_OK);
+    char *used = context_package_used(&hs.server);
+    ck_assert_str_eq(used, _i < NTLM_RAW ? "Kerberos" : "NTLM");
+    free(used);
+    handshake_cleanup(&hs);
+    char expected[160];
+    snprintf(expected, sizeof(expected), "result=success %s client=\"%s", form_audit[_i],
+             _i < NTLM_RAW ? realm_env("GSS_SSPI_TEST_USER")
+                           : realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"));
+    expect_audit(expected);
+    if (_i < NTLM_RAW)
+        expect_audit("service=\"HTTP/server.gss-sspi.test@GSS-SSPI.TEST\"");
+    else
+        expect_audit("ntlm=v2");
+}
+END_TEST
+
+/* ---- NTLM deny / audit ------------------------------------------------------------------- */
+START_TEST(ntlm_deny_kerberos_still_works)
+{
+    use_policy("deny", "ntlm = deny\n");
+    for (enum form f = 0; f < FORM_COUNT; f++) {
+        struct handshake hs = {0};
+        run_form(f, &hs, NULL, NULL, 0);
+        if (f < NTLM_RAW)
+            ck_assert_msg(hs.server_status == SEC_E_OK, "%s: 0x%08x", form_audit[f],
+                          (unsigned)hs.server_status);
+        else
+            ck_assert_msg(hs.server_status == SEC_E_LOGON_DENIED, "%s: 0x%08x", form_audit[f],
+                          (unsigned)hs.server_status);
+        if (f >= NTLM_RAW && hs.have_server) {
+            char *why = context_last_error(&hs.server);
+            ck_assert_msg(strstr(why, "refused by policy") != NULL, "%s", why);
+            free(why);
+        }
+        handshake_cleanup(&hs);
+    }
+    expect_audit("result=success package=Kerberos form=raw");
+    expect_audit("result=success package=Kerberos form=SPNEGO");
+    expect_audit("result=denied package=NTLM form=raw");
+    expect_audit("result=denied package=NTLM form=SPNEGO");
+    expect_audit("reason=\"NTLM authentication is refused by policy (ntlm = deny)\"");
+}
+END_TEST
+
+START_TEST(ntlm_audit_accepts_and_logs)
+{
+    use_policy("audit", "ntlm = audit\n");
+    struct handshake hs = {0};
+    run_form((enum form)_i, &hs, NULL, NULL, 0);
+    ck_assert_int_eq(hs.server_status, SEC_E_OK);
+    handshake_cleanup(&hs);
+    char expected[160];
+    snprintf(expected, sizeof(expected), "result=success %s", form_audit[_i]);
+    expect_audit(expected);
+    expect_audit("ntlm_policy=audit");
+}
+END_TEST
+
+/* ---- channel bindings: require ---------------------------------------------------------- */
+START_TEST(channel_bindings_required)
+{
+    static const enum form forms[] = {KRB5_RAW, NTLM_SPNEGO};
+    enum form f = forms[_i];
+    use_policy("cb", "channel_bindings = require\n");
+    ULONG len, len2;
+    void *ours = channel_bindings_new("tls-server-end-point:ours", &len);
+    void *other = channel_bindings_new("tls-server-end-point:mitm", &len2);
+    ck_assert_uint_eq(len, len2);
+
+    struct handshake none = {0}, match = {0}, mismatch = {0};
+    run_form(f, &none, NULL, ours, len);
+    ck_assert_msg(none.server_status == SEC_E_BAD_BINDINGS, "no client bindings: 0x%08x",
+                  (unsigned)none.server_status);
+    handshake_cleanup(&none);
+    expect_audit("result=denied");
+
+    run_form(f, &match, ours, ours, len);
+    ck_assert_msg(match.server_status == SEC_E_OK, "matching: 0x%08x",
+                  (unsigned)match.server_status);
+    SecPkgContext_GssChannelBindings cb;
+    ck_assert_int_eq(QueryContextAttributesA(&match.server, SECPKG_ATTR_GSS_CHANNEL_BINDINGS, &cb),
+                     SEC_E_OK);
+    ck_assert_uint_eq(cb.State, GSS_SSPI_CB_MATCHED);
+    handshake_cleanup(&match);
+    expect_audit("result=success");
+    expect_audit("cb=matched");
+
+    run_form(f, &mismatch, other, ours, len);
+    ck_assert_msg(mismatch.server_status != SEC_E_OK, "mismatch accepted");
+    handshake_cleanup(&mismatch);
+    free(ours);
+    free(other);
+}
+END_TEST
+
+/* ---- a malformed policy fails closed ------------------------------------------------------ */
+START_TEST(malformed_policy_fails_closed)
+{
+    use_policy("bad", "ntlm = allow\nchannel_bindings = sometimes\n");
+    struct handshake hs = {0};
+    run_form(KRB5_RAW, &hs, NULL, NULL, 0);
+    ck_assert_msg(hs.server_status == SEC_E_LOGON_DENIED, "0x%08x", (unsigned)hs.server_status);
+    handshake_cleanup(&hs);
+    /* The refusal names the file and the line, where the administrator looks. */
+    char expected[640];
+    snprintf(expected, sizeof(expected),
+             "event=policy result=denied reason=\"%s/bad.conf:4: \\\"sometimes\\\" is not a value "
+             "of channel_bindings (expected none, allow or require)\"",
+             realm_env("GSS_SSPI_TEST_DIR"));
+    expect_audit(expected);
+
+    OM_uint32 minor;
+    gss_OID_desc status = {GSS_SSPI_NEGOTIATE_EXT_OID_LEN,
+                           GSS_SSPI_NEGOTIATE_OID_POLICY_STATUS_DER};
+    gss_buffer_desc v = GSS_C_EMPTY_BUFFER;
+    ck_assert(!GSS_ERROR(gssspi_mech_invoke(&minor, test_mech_spnego(), &status, &v)));
+    ck_assert_uint_ge(v.length, 4);
+    ck_assert_uint_eq(((unsigned char *)v.value)[0], 1);
+    ck_assert_ptr_nonnull(memmem(v.value, v.length, "bad.conf:4:", 11));
+    gss_release_buffer(&minor, &v);
+}
+END_TEST
+
+/* ---- extensions, raw GSS in process ------------------------------------------------------ */
+struct gss_pair {
+    gss_ctx_id_t client, server;
+    OM_uint32 major, minor;
+    gss_buffer_desc first;
+};
+
+/* A raw GSS handshake with the default acceptor credential. */
+static void gss_pair_run(struct gss_pair *p, gss_OID mech, gss_cred_id_t cred,
+                         gss_buffer_t first_input)
+{
+    OM_uint32 minor, cmaj = GSS_S_CONTINUE_NEEDED;
+    gss_name_t target;
+    char name[256];
+    snprintf(name, sizeof(name), "HTTP@%s", realm_env("GSS_SSPI_TEST_HOST"));
+    gss_buffer_desc nb = {strlen(name), name};
+    ck_assert(!GSS_ERROR(gss_import_name(&minor, &nb, GSS_C_NT_HOSTBASED_SERVICE, &target)));
+    gss_buffer_desc in = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
+    if (first_input != NULL)
+        in = *first_input;
+    p->major = GSS_S_CONTINUE_NEEDED;
+    for (int round = 0; round < 6; round++) {
+        if (cmaj & GSS_S_CONTINUE_NEEDED) {
+            cmaj = gss_init_sec_context(&minor, cred, &p->client, target, mech,
+                                        GSS_C_MUTUAL_FLAG | GSS_C_INTEG_FLAG, 0, NULL, &in, NULL,
+                                        &out, NULL, NULL);
+            if (round > 0 || first_input == NULL)
+                gss_release_buffer(&minor, &in);
+            in = (gss_buffer_desc)GSS_C_EMPTY_BUFFER;
+            ck_assert_msg(!GSS_ERROR(cmaj), "init: 0x%x/0x%x", cmaj, minor);
+        }
+        if (out.length == 0)
+            break;
+        if (round == 0) {
+            p->first.value = malloc(out.length);
+            memcpy(p->first.value, out.value, out.length);
+            p->first.length = out.length;
+        }
+        p->major = gss_accept_sec_context(&p->minor, &p->server, GSS_C_NO_CREDENTIAL, &out, NULL,
+                                          NULL, NULL, &in, NULL, NULL, NULL);
+        gss_release_buffer(&minor, &out);
+        if (GSS_ERROR(p->major) || in.length == 0)
+            break;
+    }
+    gss_release_buffer(&minor, &in);
+    gss_release_name(&minor, &target);
+}
+
+static void gss_pair_free(struct gss_pair *p)
+{
+    OM_uint32 minor;
+    gss_delete_sec_context(&minor, &p->client, GSS_C_NO_BUFFER);
+    gss_delete_sec_context(&minor, &p->server, GSS_C_NO_BUFFER);
+    free(p->first.value);
+}
+
+static uint32_t le32(const void *p)
+{
+    const unsigned char *b = p;
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static gss_cred_id_t spnego_ntlm_cred(void)
+{
+    OM_uint32 minor;
+    gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+    char *user = ntlm_user();
+    gss_buffer_desc nb = {strlen(user), user};
+    gss_buffer_desc pw = {strlen(realm_env("GSS_SSPI_TEST_PASSWORD")),
+                          (void *)realm_env("GSS_SSPI_TEST_PASSWORD")};
+    gss_name_t name;
+    gss_OID_set_desc spnego = {1, test_mech_spnego()}, ntlm = {1, test_mech_ntlmssp()};
+    ck_assert(!GSS_ERROR(gss_import_name(&minor, &nb, GSS_C_NT_USER_NAME, &name)));
+    ck_assert(!GSS_ERROR(gss_acquire_cred_with_password(&minor, name, &pw, 0, &spnego,
+                                                        GSS_C_INITIATE, &cred, NULL, NULL)));
+    ck_assert(!GSS_ERROR(gss_set_neg_mechs(&minor, cred, &ntlm)));
+    gss_release_name(&minor, &name);
+    free(user);
+    return cred;
+}
+
+START_TEST(extension_oids)
+{
+    OM_uint32 minor;
+    use_policy("ext", "");
+    gss_cred_id_t cred = spnego_ntlm_cred();
+    struct gss_pair p = {0};
+    gss_pair_run(&p, test_mech_spnego(), cred, NULL);
+    ck_assert_msg(p.major == GSS_S_COMPLETE, "accept: 0x%x", p.major);
+
+    gss_OID_desc info = {GSS_SSPI_NEGOTIATE_EXT_OID_LEN,
+                         GSS_SSPI_NEGOTIATE_OID_NEGOTIATION_INFO_DER};
+    gss_OID_desc ntlm = {GSS_SSPI_NEGOTIATE_EXT_OID_LEN, GSS_SSPI_NEGOTIATE_OID_NTLM_VERSION_DER};
+    gss_OID_desc cb = {GSS_SSPI_NEGOTIATE_EXT_OID_LEN, GSS_SSPI_NEGOTIATE_OID_CHANNEL_BINDINGS_DER};
+    gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
+    ck_assert(!GSS_ERROR(gss_inquire_sec_context_by_oid(&minor, p.server, &info, &set)));
+    ck_assert_uint_eq(set->count, 3);
+    ck_assert_uint_eq(le32(set->elements[0].value), GSS_SSPI_NEG_PACKAGE_NTLM);
+    ck_assert_uint_eq(le32((char *)set->elements[0].value + 4), GSS_SSPI_NEG_FORM_SPNEGO);
+    ck_assert_uint_eq(le32((char *)set->elements[0].value + 8), GSS_SSPI_NEG_NTLM_V2);
+    ck_assert_uint_eq(le32((char *)set->elements[0].value + 12), 1);
+    ck_assert(set->elements[1].length == test_mech_ntlmssp()->length &&
+              memcmp(set->elements[1].value, test_mech_ntlmssp()->elements,
+                     set->elements[1].length) == 0);
+    ck_assert_int_eq(set->elements[2].length, 4);
+    ck_assert(memcmp(set->elements[2].value, "NTLM", 4) == 0);
+    gss_release_buffer_set(&minor, &set);
+    ck_assert(!GSS_ERROR(gss_inquire_sec_context_by_oid(&minor, p.server, &ntlm, &set)));
+    ck_assert_uint_eq(le32(set->elements[0].value), GSS_SSPI_NEG_NTLM_V2);
+    gss_release_buffer_set(&minor, &set);
+    ck_assert(!GSS_ERROR(gss_inquire_sec_context_by_oid(&minor, p.server, &cb, &set)));
+    ck_assert_uint_eq(le32(set->elements[0].value), GSS_SSPI_NEG_CB_NONE);
+    ck_assert_uint_eq(le32((char *)set->elements[0].value + 4), GSS_SSPI_NEG_CB_POLICY_ALLOW);
+    gss_release_buffer_set(&minor, &set);
+    /* The initiator side says what it negotiated too. */
+    ck_assert(!GSS_ERROR(gss_inquire_sec_context_by_oid(&minor, p.client, &info, &set)));
+    ck_assert_uint_eq(le32(set->elements[0].value), GSS_SSPI_NEG_PACKAGE_NTLM);
+    gss_release_buffer_set(&minor, &set);
+    gss_pair_free(&p);
+
+    /* A refusal: the caller's minor is renumbered by the mechglue; the
+     * module keeps the original. */
+    use_policy("ext-deny", "ntlm = deny\n");
+    struct gss_pair d = {0};
+    gss_pair_run(&d, test_mech_spnego(), cred, NULL);
+    ck_assert_uint_eq(GSS_ROUTINE_ERROR(d.major), GSS_S_UNAUTHORIZED);
+    gss_OID_desc last = {GSS_SSPI_NEGOTIATE_EXT_OID_LEN, GSS_SSPI_NEGOTIATE_OID_LAST_ERROR_DER};
+    gss_buffer_desc v = GSS_C_EMPTY_BUFFER;
+    ck_assert(!GSS_ERROR(gssspi_mech_invoke(&minor, test_mech_spnego(), &last, &v)));
+    ck_assert_uint_ge(v.length, 8);
+    ck_assert_uint_eq(GSS_ROUTINE_ERROR(le32(v.value)), GSS_S_UNAUTHORIZED);
+    ck_assert_uint_eq(le32((char *)v.value + 4), GSS_SSPI_NEG_ERR_NTLM_DENIED);
+    gss_release_buffer(&minor, &v);
+    /* gss_display_status explains the renumbered code. */
+    gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
+    OM_uint32 ctx = 0;
+    ck_assert(!GSS_ERROR(
+        gss_display_status(&minor, d.minor, GSS_C_MECH_CODE, GSS_C_NO_OID, &ctx, &text)));
+    ck_assert_msg(memmem(text.value, text.length, "refused by policy", 17) != NULL, "%.*s",
+                  (int)text.length, (char *)text.value);
+    gss_release_buffer(&minor, &text);
+    gss_pair_free(&d);
+    gss_release_cred(&minor, &cred);
+}
+END_TEST
+
+/* ---- initiator: MS-KRB5 first, the server's NegTokenInit2 ----------------------------------- */
+struct der {
+    const unsigned char *p;
+    size_t len;
+};
+
+static bool der_next(struct der *d, unsigned char *tag, struct der *v)
+{
+    size_t n, i = 2;
+    if (d->len < 2)
+        return false;
+    *tag = d->p[0];
+    n = d->p[1];
+    if (n & 0x80) {
+        size_t k = n & 0x7f;
+        if (k == 0 || k > 3 || d->len < 2 + k)
+            return false;
+        n = 0;
+        for (size_t j = 0; j < k; j++)
+            n = n << 8 | d->p[2 + j];
+        i += k;
+    }
+    if (n > d->len - i)
+        return false;
+    v->p = d->p + i;
+    v->len = n;
+    d->p += i + n;
+    d->len -= i + n;
+    return true;
+}
+
+/* The mechTypes of a NegTokenInit and the framing OID of its mechToken. */
+static size_t neg_token_init(const gss_buffer_desc *tok, gss_OID_desc *mechs, size_t max,
+                             gss_OID_desc *token_oid)
+{
+    struct der d = {tok->value, tok->length}, app, v, seq, f, list, o;
+    unsigned char tag;
+    size_t n = 0;
+    token_oid->length = 0;
+    ck_assert(der_next(&d, &tag, &app) && tag == 0x60);
+    ck_assert(der_next(&app, &tag, &v) && tag == 0x06);
+    ck_assert(der_next(&app, &tag, &v) && tag == 0xa0);
+    ck_assert(der_next(&v, &tag, &seq) && tag == 0x30);
+    while (seq.len > 0 && der_next(&seq, &tag, &f)) {
+        if (tag == 0xa0) {
+            ck_assert(der_next(&f, &tag, &list) && tag == 0x30);
+            while (list.len > 0 && der_next(&list, &tag, &o) && n < max)
+                mechs[n++] = (gss_OID_desc){(OM_uint32)o.len, (void *)o.p};
+        } else if (tag == 0xa2) {
+            struct der octets, inner, oid;
+            ck_assert(der_next(&f, &tag, &octets) && tag == 0x04);
+            if (der_next(&octets, &tag, &inner) && tag == 0x60 && der_next(&inner, &tag, &oid) &&
+                tag == 0x06)
+                *token_oid = (gss_OID_desc){(OM_uint32)oid.len, (void *)oid.p};
+        }
+    }
+    return n;
+}
+
+static bool oid_is(const gss_OID_desc *a, const gss_OID_desc *b)
+{
+    return a->length == b->length && memcmp(a->elements, b->elements, a->length) == 0;
+}
+
+START_TEST(initiator_ms_krb5_first)
+{
+    use_policy("ms-first", "ms_krb5_first = yes\n");
+    struct gss_pair p = {0};
+    gss_pair_run(&p, test_mech_spnego(), GSS_C_NO_CREDENTIAL, NULL);
+    ck_assert_msg(p.major == GSS_S_COMPLETE, "accept: 0x%x/0x%x", p.major, p.minor);
+    gss_OID_desc mechs[8], token_oid;
+    size_t n = neg_token_init(&p.first, mechs, 8, &token_oid);
+    ck_assert_uint_ge(n, 2);
+    ck_assert_msg(oid_is(&mechs[0], &ms_krb5), "MS-KRB5 is not listed first");
+    ck_assert(oid_is(&mechs[1], test_mech_krb5()));
+    /* As Windows: the optimistic token keeps the Kerberos framing. */
+    ck_assert(oid_is(&token_oid, test_mech_krb5()));
+    gss_pair_free(&p);
+    expect_audit("result=success package=Kerberos form=SPNEGO");
+
+    /* Not configured: MIT's own list, Kerberos first. */
+    use_policy("ms-off", "");
+    struct gss_pair q = {0};
+    gss_pair_run(&q, test_mech_spnego(), GSS_C_NO_CREDENTIAL, NULL);
+    ck_assert(q.major == GSS_S_COMPLETE);
+    n = neg_token_init(&q.first, mechs, 8, &token_oid);
+    ck_assert(oid_is(&mechs[0], test_mech_krb5()));
+    gss_pair_free(&q);
+}
+END_TEST
+
+START_TEST(initiator_uses_server_negtokeninit2)
+{
+    const char *shared = getenv("GSS_SSPI_SHARED");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/interop/spnego/windows-server-negtokeninit2",
+             shared && *shared ? shared : "/work/shared");
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "SKIP: %s is absent\n", path);
+        return;
+    }
+    unsigned char buf[1024];
+    gss_buffer_desc init2 = {fread(buf, 1, sizeof(buf), f), buf};
+    fclose(f);
+    gss_OID_desc server[8], none;
+    size_t server_count = neg_token_init(&init2, server, 8, &none);
+    ck_assert_uint_eq(server_count, 5);
+
+    static const char *const policies[] = {"", "ms_krb5_first = yes\n"};
+    use_policy(_i ? "init2-ms" : "init2", policies[_i]);
+    struct gss_pair p = {0};
+    gss_pair_run(&p, test_mech_spnego(), GSS_C_NO_CREDENTIAL, &init2);
+    ck_assert_msg(p.major == GSS_S_COMPLETE, "accept: 0x%x/0x%x", p.major, p.minor);
+    gss_OID_desc mechs[8], token_oid;
+    size_t n = neg_token_init(&p.first, mechs, 8, &token_oid);
+    ck_assert_uint_ge(n, 1);
+    /* Every mechanism offered is one the server listed, in its order. */
+    size_t last = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t at = server_count;
+        for (size_t j = 0; j < server_count; j++)
+            if (oid_is(&mechs[i], &server[j]))
+                at = j;
+        ck_assert_msg(at < server_count, "mechanism %zu is not in the server's list", i);
+        ck_assert(i == 0 || at > last);
+        last = at;
+    }
+    ck_assert(oid_is(&mechs[0], _i ? &ms_krb5 : test_mech_krb5()));
+    ck_assert(oid_is(&token_oid, test_mech_krb5()));
+    gss_pair_free(&p);
+}
+END_TEST
+
+/* Written before the first GSS call of each forked test: the mechglue reads
+ * GSS_MECH_CONFIG once per process. */
+static void write_mech_config(void)
+{
+    const char *module = getenv("GSS_SSPI_NEGOTIATE_MODULE");
+    const char *dir = getenv("GSS_SSPI_TEST_DIR");
+    char path[512], line[1024], ntlm[1024] = "";
+    glob_t g;
+    if (module == NULL || dir == NULL) {
+        fprintf(stderr, "run through make check (GSS_SSPI_NEGOTIATE_MODULE, with-realm)\n");
+        exit(77);
+    }
+    if (glob("/etc/gss/mech.d/*.conf", 0, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc && ntlm[0] == '\0'; i++) {
+            FILE *f = fopen(g.gl_pathv[i], "r");
+            while (f != NULL && fgets(line, sizeof(line), f))
+                if (line[0] != '#' && strstr(line, "1.3.6.1.4.1.311.2.2.10") != NULL)
+                    snprintf(ntlm, sizeof(ntlm), "%s", line);
+            if (f != NULL)
+                fclose(f);
+        }
+        globfree(&g);
+    }
+    snprintf(path, sizeof(path), "%s/mech-with-interposer", dir);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        exit(99);
+    fprintf(f,
+            "%sgss-sspi-negotiate 2.25.90609452979841741294370483809392673506.1 %s <interposer>\n",
+            ntlm, module);
+    fclose(f);
+    setenv("GSS_MECH_CONFIG", path, 1);
+}
+
+int main(void)
+{
+    write_mech_config();
+    Suite *s = suite_create("mech");
+    TCase *tc = tcase_create("mech");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, audit_names_each_form, 0, FORM_COUNT);
+    tcase_add_test(tc, ntlm_deny_kerberos_still_works);
+    tcase_add_loop_test(tc, ntlm_audit_accepts_and_logs, NTLM_RAW, FORM_COUNT);
+    tcase_add_loop_test(tc, channel_bindings_required, 0, 2);
+    tcase_add_test(tc, malformed_policy_fails_closed);
+    tcase_add_test(tc, extension_oids);
+    tcase_add_test(tc, initiator_ms_krb5_first);
+    tcase_add_loop_test(tc, initiator_uses_server_negtokeninit2, 0, 2);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
