@@ -6,11 +6,44 @@
  * gss_accept_sec_context.
  *
  *   bench-krb5-accept [N] [krb5|spnego]
+ *
+ * With GSS_SSPI_NEGOTIATE_SYSLOG set, it stands in for the syslog daemon on
+ * that socket path (as production has one), drains it between contexts and
+ * prints how many audit lines arrived.
  */
 #include <gssapi/gssapi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int syslog_receiver(void)
+{
+    const char *path = getenv("GSS_SSPI_NEGOTIATE_SYSLOG");
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (path == NULL || strlen(path) >= sizeof(addr.sun_path))
+        return -1;
+    strcpy(addr.sun_path, path);
+    unlink(path);
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* Reads what arrived; returns the number of lines. */
+static int drain(int fd)
+{
+    char buf[4096];
+    int lines = 0;
+    while (fd >= 0 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+        lines++;
+    return lines;
+}
 
 static gss_OID_desc krb5 = {9, "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"};
 static gss_OID_desc spnego = {6, "\x2b\x06\x01\x05\x05\x02"};
@@ -27,6 +60,7 @@ int main(int argc, char **argv)
     gss_name_t name;
     gss_cred_id_t acceptor = GSS_C_NO_CREDENTIAL;
     gss_OID_set_desc mechs = {1, mech};
+    int log_fd = syslog_receiver(), lines = 0;
     if (GSS_ERROR(gss_import_name(&minor, &tb, GSS_C_NT_HOSTBASED_SERVICE, &name)) ||
         GSS_ERROR(gss_acquire_cred(&minor, GSS_C_NO_NAME, 0, &mechs, GSS_C_ACCEPT, &acceptor, NULL,
                                    NULL))) {
@@ -55,9 +89,13 @@ int main(int argc, char **argv)
         gss_release_name(&minor, &peer);
         gss_delete_sec_context(&minor, &client, GSS_C_NO_BUFFER);
         gss_delete_sec_context(&minor, &server, GSS_C_NO_BUFFER);
+        lines += drain(log_fd);
     }
     gss_release_cred(&minor, &acceptor);
     gss_release_name(&minor, &name);
-    printf("bench: %d %s contexts accepted\n", n, mech == &krb5 ? "Kerberos" : "SPNEGO/Kerberos");
+    printf("bench: %d %s contexts accepted, %d syslog lines\n", n,
+           mech == &krb5 ? "Kerberos" : "SPNEGO/Kerberos", lines);
+    if (log_fd >= 0)
+        unlink(getenv("GSS_SSPI_NEGOTIATE_SYSLOG"));
     return 0;
 }

@@ -291,10 +291,12 @@ OM_uint32 gssi_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
     }
     audit_context(ctx, peer, flags, "success", NULL,
                   src_name != NULL && peer != GSS_C_NO_NAME && !ctx->nested);
-    if (src_name != NULL)
+    if (src_name != NULL) {
         *src_name = peer;
-    else
+        name_remember_accepted(peer); /* the mechglue displays it next */
+    } else {
         gss_release_name(&tmp, &peer);
+    }
     if (delegated_cred != NULL)
         *delegated_cred = deleg;
     if (ret_flags != NULL)

@@ -1,6 +1,6 @@
 /*
  * audit.c - one line per accepted (or refused) context, to syslog
- * (authpriv, without openlog: the application's ident stays its own) and
+ * (authpriv, tagged with the program's name, syslog_send.c) and
  * appended to the policy's audit_file.
  *
  *   gss-sspi-negotiate: time=2024-05-01T12:00:00Z pid=42 prog=httpd result=success
@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -21,7 +22,6 @@
 
 #include "mech_internal.h"
 
-#define LINE_MAX_LEN 2048
 
 static const struct {
     OM_uint32 flag;
@@ -78,26 +78,34 @@ static void put(char *buf, size_t size, size_t *used, const char *s, size_t len)
     buf[*used] = '\0';
 }
 
+/* Printable ASCII but the quote and the backslash: copied as they are. */
+static const bool plain_char[256] = {
+    [' '] = true, ['!'] = true, ['#' ... '['] = true, [']' ... '~'] = true,
+};
+
 void audit_quote(char *buf, size_t size, size_t *used, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     put(buf, size, used, "\"", 1);
     while (*p) {
-        char esc[8];
+        /* A run of characters that need no escaping is copied at once. */
+        const unsigned char *run = p;
         size_t n;
-        if (*p == '"' || *p == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)*p;
-            put(buf, size, used, esc, 2);
+        while (plain_char[*p])
             p++;
-        } else if (*p >= 0x20 && *p < 0x7f) {
-            put(buf, size, used, (const char *)p, 1);
+        put(buf, size, used, (const char *)run, (size_t)(p - run));
+        if (*p == '\0')
+            break;
+        if (*p == '"' || *p == '\\') {
+            char esc[2] = {'\\', (char)*p};
+            put(buf, size, used, esc, 2);
             p++;
         } else if (*p >= 0x80 && (n = utf8_seq(p)) != 0) {
             put(buf, size, used, (const char *)p, n);
             p += n;
         } else {
-            snprintf(esc, sizeof(esc), "\\x%02x", *p);
+            static const char hex[] = "0123456789abcdef";
+            char esc[4] = {'\\', 'x', hex[*p >> 4], hex[*p & 15]};
             put(buf, size, used, esc, 4);
             p++;
         }
@@ -105,16 +113,18 @@ void audit_quote(char *buf, size_t size, size_t *used, const char *s)
     put(buf, size, used, "\"", 1);
 }
 
-static void put_field(char *buf, size_t size, size_t *used, const char *key, const char *value,
+/* " key=value": the key is a literal, so " key=" goes in one copy. */
+#define PUT_FIELD(buf, used, key, value, quote)                                                  \
+    put_field(buf, used, " " key "=", sizeof(" " key "=") - 1, value, quote)
+
+static void put_field(char *buf, size_t *used, const char *key, size_t key_len, const char *value,
                       bool quote)
 {
-    put(buf, size, used, " ", 1);
-    put(buf, size, used, key, strlen(key));
-    put(buf, size, used, "=", 1);
+    put(buf, LINE_MAX_LEN, used, key, key_len);
     if (quote)
-        audit_quote(buf, size, used, value);
+        audit_quote(buf, LINE_MAX_LEN, used, value);
     else
-        put(buf, size, used, value, strlen(value));
+        put(buf, LINE_MAX_LEN, used, value, strlen(value));
 }
 
 static void flags_text(OM_uint32 flags, char *out, size_t size)
@@ -137,44 +147,106 @@ static const char *pick(const char *const *names, size_t count, int i)
     return i >= 0 && (size_t)i < count ? names[i] : "?";
 }
 
-char *audit_format(const struct audit_record *rec, time_t when)
+/* Decimal digits of v, right-aligned in a field of width (zero-padded), or
+ * as many as needed when width is 0; returns the end.  The audit line is on
+ * every accept's path: snprintf/strftime cost more than the rest of it. */
+static char *put_digits(char *out, unsigned long v, int width)
 {
-    char *buf = malloc(LINE_MAX_LEN);
-    char stamp[32], num[24], flags[160];
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0 && n < (int)sizeof(tmp));
+    while (n < width)
+        tmp[n++] = '0';
+    while (n > 0)
+        *out++ = tmp[--n];
+    *out = '\0';
+    return out;
+}
+
+/* 2026-11-21T13:45:00Z; a busy server writes many lines a second, so the
+ * last second's text is kept per thread. */
+static void utc_stamp(time_t when, char out[32])
+{
+    static _Thread_local time_t cached_when = -1;
+    static _Thread_local char cached[32];
     struct tm tm;
-    size_t used = 0;
-    if (buf == NULL)
-        return NULL;
-    buf[0] = '\0';
-    gmtime_r(&when, &tm);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    put(buf, LINE_MAX_LEN, &used, "gss-sspi-negotiate:", 19);
-    put_field(buf, LINE_MAX_LEN, &used, "time", stamp, false);
-    snprintf(num, sizeof(num), "%ld", (long)getpid());
-    put_field(buf, LINE_MAX_LEN, &used, "pid", num, false);
-    put_field(buf, LINE_MAX_LEN, &used, "prog", program_invocation_short_name, true);
-    if (rec->form < 0) { /* about the policy, not a context */
-        put_field(buf, LINE_MAX_LEN, &used, "event", "policy", false);
-        put_field(buf, LINE_MAX_LEN, &used, "result", rec->result, false);
-        put_field(buf, LINE_MAX_LEN, &used, "reason", rec->reason, true);
-        return buf;
+    char *p = out;
+    if (when == cached_when) {
+        memcpy(out, cached, sizeof(cached));
+        return;
     }
-    put_field(buf, LINE_MAX_LEN, &used, "result", rec->result, false);
-    put_field(buf, LINE_MAX_LEN, &used, "package", rec->package ? package_name(rec->package) : "-",
-              false);
-    put_field(buf, LINE_MAX_LEN, &used, "form", pick(form_names, 2, rec->form), false);
-    put_field(buf, LINE_MAX_LEN, &used, "client", rec->client ? rec->client : "-", true);
-    put_field(buf, LINE_MAX_LEN, &used, "service", rec->service ? rec->service : "-", true);
-    put_field(buf, LINE_MAX_LEN, &used, "ntlm", pick(ntlm_version_names, 4, rec->ntlm_version),
-              false);
-    put_field(buf, LINE_MAX_LEN, &used, "cb", pick(cb_names, 3, rec->cb_state), false);
+    gmtime_r(&when, &tm);
+    static const struct {
+        size_t offset;
+        int width, bias;
+        char after;
+    } parts[] = {
+        {offsetof(struct tm, tm_year), 4, 1900, '-'}, {offsetof(struct tm, tm_mon), 2, 1, '-'},
+        {offsetof(struct tm, tm_mday), 2, 0, 'T'},    {offsetof(struct tm, tm_hour), 2, 0, ':'},
+        {offsetof(struct tm, tm_min), 2, 0, ':'},     {offsetof(struct tm, tm_sec), 2, 0, 'Z'},
+    };
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        int v = *(const int *)((const char *)&tm + parts[i].offset) + parts[i].bias;
+        p = put_digits(p, v < 0 ? 0 : (unsigned long)v, parts[i].width);
+        *p++ = parts[i].after;
+    }
+    *p = '\0';
+    memcpy(cached, out, sizeof(cached));
+    cached_when = when;
+}
+
+/* " pid=42 prog=\"httpd\"": the same on every line of a process (a fork
+ * gets its own). */
+static const char *process_fields(void)
+{
+    static _Thread_local pid_t cached_pid;
+    static _Thread_local char text[160];
+    pid_t pid = getpid();
+    if (pid != cached_pid) {
+        char num[24];
+        size_t used = 0;
+        put_digits(num, (unsigned long)pid, 0);
+        text[0] = '\0';
+        put(text, sizeof(text), &used, " pid=", 5);
+        put(text, sizeof(text), &used, num, strlen(num));
+        put(text, sizeof(text), &used, " prog=", 6);
+        audit_quote(text, sizeof(text), &used, program_invocation_short_name);
+        cached_pid = pid;
+    }
+    return text;
+}
+
+size_t audit_format(const struct audit_record *rec, time_t when, char buf[LINE_MAX_LEN])
+{
+    char stamp[32], flags[160];
+    size_t used = 0;
+    buf[0] = '\0';
+    utc_stamp(when, stamp);
+    put(buf, LINE_MAX_LEN, &used, "gss-sspi-negotiate:", 19);
+    PUT_FIELD(buf, &used, "time", stamp, false);
+    put(buf, LINE_MAX_LEN, &used, process_fields(), strlen(process_fields()));
+    if (rec->form < 0) { /* about the policy, not a context */
+        PUT_FIELD(buf, &used, "event", "policy", false);
+        PUT_FIELD(buf, &used, "result", rec->result, false);
+        PUT_FIELD(buf, &used, "reason", rec->reason, true);
+        return used;
+    }
+    PUT_FIELD(buf, &used, "result", rec->result, false);
+    PUT_FIELD(buf, &used, "package", rec->package ? package_name(rec->package) : "-", false);
+    PUT_FIELD(buf, &used, "form", pick(form_names, 2, rec->form), false);
+    PUT_FIELD(buf, &used, "client", rec->client ? rec->client : "-", true);
+    PUT_FIELD(buf, &used, "service", rec->service ? rec->service : "-", true);
+    PUT_FIELD(buf, &used, "ntlm", pick(ntlm_version_names, 4, rec->ntlm_version), false);
+    PUT_FIELD(buf, &used, "cb", pick(cb_names, 3, rec->cb_state), false);
     flags_text(rec->flags, flags, sizeof(flags));
-    put_field(buf, LINE_MAX_LEN, &used, "flags", flags, false);
-    put_field(buf, LINE_MAX_LEN, &used, "ntlm_policy", rec->ntlm_policy ? rec->ntlm_policy : "-",
-              false);
+    PUT_FIELD(buf, &used, "flags", flags, false);
+    PUT_FIELD(buf, &used, "ntlm_policy", rec->ntlm_policy ? rec->ntlm_policy : "-", false);
     if (rec->reason != NULL)
-        put_field(buf, LINE_MAX_LEN, &used, "reason", rec->reason, true);
-    return buf;
+        PUT_FIELD(buf, &used, "reason", rec->reason, true);
+    return used;
 }
 
 /* Warnings for what an administrator acts on: refusals, and NTLM let
@@ -194,24 +266,21 @@ void audit_emit(const struct policy *policy, const struct audit_record *rec)
 {
     if (!policy->audit_syslog && policy->audit_file == NULL)
         return;
-    char *line = audit_format(rec, time(NULL));
-    if (line == NULL)
-        return;
+    char line[LINE_MAX_LEN + 1]; /* + the newline of the file copy */
+    size_t len = audit_format(rec, time(NULL), line);
     if (policy->audit_syslog)
-        syslog(LOG_AUTHPRIV | priority(rec), "%s", line);
+        syslog_send(LOG_AUTHPRIV | priority(rec), line);
     if (policy->audit_file != NULL) {
         /* Opened per line: log rotation needs no signal, and one write()
          * with O_APPEND keeps lines of concurrent processes whole. */
         int fd = open(policy->audit_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
         if (fd >= 0) {
-            size_t len = strlen(line);
             line[len] = '\n';
             ssize_t ignored = write(fd, line, len + 1);
             (void)ignored;
             close(fd);
         }
     }
-    free(line);
 }
 
 /* ---- a success line that waits for the client's name -----------------------------

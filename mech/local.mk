@@ -20,6 +20,7 @@ GSS_SSPI_MECH_SOURCES = \
 	mech/extensions.c \
 	mech/policy.c \
 	mech/audit.c \
+	mech/syslog_send.c \
 	mech/ntlm_inspect.c \
 	mech/der.h \
 	mech/der.c \

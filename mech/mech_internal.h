@@ -160,9 +160,16 @@ void audit_emit(const struct policy *policy, const struct audit_record *rec);
 void audit_defer(const struct policy *policy, const struct audit_record *rec, gss_name_t name);
 void audit_name_shown(gss_const_name_t name, const gss_buffer_t text);
 void audit_name_gone(gss_const_name_t name);
+/* passthrough_name.c: the client name accept just returned, displayed
+ * cheaply when the mechglue asks (see there). */
+void name_remember_accepted(gss_name_t name);
+/* syslog_send.c: a formatted line to the local syslog socket. */
+void syslog_send(int priority, const char *line);
 void audit_flush_pending(void);
 /* The line itself (malloc'ed), for tests: time is given. */
-char *audit_format(const struct audit_record *rec, time_t when);
+#define LINE_MAX_LEN 2048
+/* The line into buf (NUL-terminated); returns its length. */
+size_t audit_format(const struct audit_record *rec, time_t when, char buf[LINE_MAX_LEN]);
 /* Appends s to buf with quotes and escapes for anything a log reader could
  * misread (control bytes, quotes, backslashes, non-UTF-8). */
 void audit_quote(char *buf, size_t size, size_t *used, const char *s);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "gss-sspi-mech.h"
@@ -125,6 +127,47 @@ START_TEST(audit_names_each_form)
         expect_audit("service=\"HTTP/server.gss-sspi.test@GSS-SSPI.TEST\"");
     else
         expect_audit("ntlm=v2");
+}
+END_TEST
+
+/* ---- audit to syslog: one datagram per accepted context ------------------------------------
+ * The test plays the syslog daemon on a socket of its own
+ * (GSS_SSPI_NEGOTIATE_SYSLOG), as /dev/log is in production. */
+START_TEST(audit_reaches_syslog)
+{
+    char sock_path[512], policy[512];
+    const char *dir = realm_env("GSS_SSPI_TEST_DIR");
+    snprintf(sock_path, sizeof(sock_path), "%s/syslog.sock", dir);
+    snprintf(policy, sizeof(policy), "%s/syslog.conf", dir);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    ck_assert_uint_lt(strlen(sock_path), sizeof(addr.sun_path));
+    strcpy(addr.sun_path, sock_path);
+    unlink(sock_path);
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    FILE *f = fopen(policy, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("audit_syslog = yes\n", f);
+    fclose(f);
+    setenv(GSS_SSPI_NEGOTIATE_CONF_ENV, policy, 1);
+    setenv("GSS_SSPI_NEGOTIATE_SYSLOG", sock_path, 1);
+
+    struct handshake hs = {0};
+    run_form(_i, &hs, NULL, NULL, 0);
+    ck_assert_int_eq(hs.server_status, SEC_E_OK);
+    handshake_cleanup(&hs);
+
+    char msg[4096];
+    ssize_t n = recv(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+    ck_assert_msg(n > 0, "no datagram on the syslog socket");
+    msg[n] = '\0';
+    /* <authpriv.info>, then "Mmm dd hh:mm:ss prog[pid]: " as syslog() writes it. */
+    ck_assert_msg(strncmp(msg, "<86>", 4) == 0, "priority: %s", msg);
+    ck_assert_msg(strstr(msg, "]: gss-sspi-negotiate: time=") != NULL, "header: %s", msg);
+    ck_assert_msg(strstr(msg, form_audit[_i]) != NULL, "package: %s", msg);
+    ck_assert_msg(strchr(msg, '\n') == NULL, "one line: %s", msg);
+    close(fd);
+    unlink(sock_path);
 }
 END_TEST
 
@@ -556,6 +599,7 @@ int main(void)
     TCase *tc = tcase_create("mech");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, audit_names_each_form, 0, FORM_COUNT);
+    tcase_add_loop_test(tc, audit_reaches_syslog, 0, FORM_COUNT);
     tcase_add_test(tc, ntlm_deny_kerberos_still_works);
     tcase_add_loop_test(tc, ntlm_audit_accepts_and_logs, NTLM_RAW, FORM_COUNT);
     tcase_add_loop_test(tc, channel_bindings_required, 0, 2);
