@@ -1,0 +1,1 @@
+# bench/local.mk - adapter benchmarks (included from Makefile.am).
