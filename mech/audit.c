@@ -158,7 +158,7 @@ static char *put_digits(char *out, unsigned long v, int width)
         tmp[n++] = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0 && n < (int)sizeof(tmp));
-    while (n < width)
+    while (n < width && n < (int)sizeof(tmp))
         tmp[n++] = '0';
     while (n > 0)
         *out++ = tmp[--n];

@@ -55,8 +55,8 @@ static char *put_num(char *p, unsigned long v, int width)
     do {
         tmp[n++] = (char)('0' + v % 10);
         v /= 10;
-    } while (v != 0);
-    while (n < width)
+    } while (v != 0 && n < (int)sizeof(tmp));
+    while (n < width && n < (int)sizeof(tmp))
         tmp[n++] = '0';
     while (n > 0)
         *p++ = tmp[--n];
