@@ -244,11 +244,10 @@ SECURITY_STATUS step_fail(struct sspi_ctx *ctx, const struct step_io *io, SECURI
             SEC_E_OK) {
         /* The mechanism's error token (e.g. a KRB-ERROR) goes to the client. */
         if (io->pfContextAttr != NULL)
+            /* ALLOCATED_MEMORY has one value for both roles (0x100). */
             *io->pfContextAttr = (ctx->role == ROLE_ACCEPTOR ? ASC_RET_EXTENDED_ERROR
                                                              : ISC_RET_EXTENDED_ERROR) |
-                                 (allocated ? (ctx->role == ROLE_ACCEPTOR ? ASC_RET_ALLOCATED_MEMORY
-                                                                          : ISC_RET_ALLOCATED_MEMORY)
-                                            : 0);
+                                 (allocated ? ASC_RET_ALLOCATED_MEMORY : 0);
     } else {
         buffers_clear_token(io->pOutput);
     }

@@ -95,10 +95,12 @@ static bool field_int(struct der seq, unsigned n, long *out)
     struct der v;
     if (!field_value(seq, n, 0x02, &v) || v.len == 0 || v.len > 4)
         return false;
-    long x = (v.p[0] & 0x80) ? -1 : 0;
+    unsigned long u = 0;
     for (size_t i = 0; i < v.len; i++)
-        x = (x << 8) | v.p[i];
-    *out = x;
+        u = (u << 8) | v.p[i];
+    /* two's complement of v.len bytes, sign-extended */
+    unsigned long sign = 1UL << (8 * v.len - 1);
+    *out = (u & sign) ? -(long)((~u & (sign - 1)) + 1) : (long)u;
     return true;
 }
 
