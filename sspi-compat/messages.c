@@ -48,13 +48,6 @@
 
 enum op { OP_SIGN, OP_VERIFY, OP_SEAL, OP_UNSEAL };
 
-static const char *const op_names[] = {
-    [OP_SIGN] = "MakeSignature",
-    [OP_VERIFY] = "VerifySignature",
-    [OP_SEAL] = "EncryptMessage",
-    [OP_UNSEAL] = "DecryptMessage",
-};
-
 /* The part a SecBuffer plays; every part but DATA appears at most once. */
 enum part {
     PART_IGNORED,
@@ -92,6 +85,8 @@ struct msg {
     ULONG sign_only_count;      /* read-only DATA buffers: signed only */
     size_t data_len, sign_only_len;
     bool ntlm;
+    ULONG qop;       /* fQOP asked for (sign, seal); *pfQOP found (verify, unseal) */
+    ULONG token_len; /* the TOKEN produced (sign, seal) */
 };
 
 #define SIGN_ONLY_FLAGS (SECBUFFER_READONLY | SECBUFFER_READONLY_WITH_CHECKSUM)
@@ -134,12 +129,12 @@ static SECURITY_STATUS fail_gss(struct msg *m, OM_uint32 major, OM_uint32 minor)
 }
 
 /* Looks the handle and pMessage over and classifies the buffers. */
-static SECURITY_STATUS msg_begin(struct msg *m, enum op op, PCtxtHandle phContext,
+static SECURITY_STATUS msg_begin(struct msg *m, enum op op, const char *fn, PCtxtHandle phContext,
                                  PSecBufferDesc pMessage)
 {
     memset(m, 0, sizeof(*m));
     m->op = op;
-    m->fn = op_names[op];
+    m->fn = fn;
     m->desc = pMessage;
     m->ctx = context_lookup(phContext);
     if (m->ctx == NULL)
@@ -198,13 +193,13 @@ static SECURITY_STATUS apply_seq_no(struct msg *m, ULONG seq_no)
     return GSS_ERROR(major) ? fail_gss(m, major, minor) : SEC_E_OK;
 }
 
-static void msg_trace(const struct msg *m, SECURITY_STATUS status, ULONG qop, size_t token_len)
+static void msg_trace(const struct msg *m, SECURITY_STATUS status, size_t token_len)
 {
     if (!trace_enabled())
         return;
     const struct package *used = package_for_mech(m->ctx->mech);
     trace("%s(%s, %zu bytes%s, qop=0x%x) = %s, token=%zu", m->fn, used ? used->name : "?",
-          m->data_len + m->sign_only_len, m->one[PART_STREAM] ? " stream" : "", (unsigned)qop,
+          m->data_len + m->sign_only_len, m->one[PART_STREAM] ? " stream" : "", (unsigned)m->qop,
           status_name(status), token_len);
 }
 
@@ -386,7 +381,7 @@ out:
     return status;
 }
 
-static SECURITY_STATUS krb5_sign(struct msg *m, ULONG *token_len)
+static SECURITY_STATUS krb5_sign(struct msg *m)
 {
     OM_uint32 major, minor;
     struct iov_set s;
@@ -400,7 +395,7 @@ static SECURITY_STATUS krb5_sign(struct msg *m, ULONG *token_len)
     }
     m->one[PART_TOKEN]->cbBuffer =
         (ULONG)iov_find(&s, GSS_IOV_BUFFER_TYPE_MIC_TOKEN)->buffer.length;
-    *token_len = m->one[PART_TOKEN]->cbBuffer;
+    m->token_len = m->one[PART_TOKEN]->cbBuffer;
 out:
     iov_free(&s);
     return status;
@@ -421,10 +416,11 @@ out:
     return status;
 }
 
-static SECURITY_STATUS krb5_seal(struct msg *m, int conf, ULONG *token_len)
+static SECURITY_STATUS krb5_seal(struct msg *m)
 {
     OM_uint32 major, minor;
     struct iov_set s;
+    int conf = m->qop != SECQOP_WRAP_NO_ENCRYPT;
     SECURITY_STATUS status = iov_build(m, &s);
     /* MIT refuses a short TOKEN or PADDING itself (KRB5_BAD_MSIZE, before
      * it uses a sequence number); the stream trailer must be split and a
@@ -440,7 +436,7 @@ static SECURITY_STATUS krb5_seal(struct msg *m, int conf, ULONG *token_len)
         goto out;
     }
     iov_write_back(m, &s);
-    *token_len = (ULONG)iov_find(&s, GSS_IOV_BUFFER_TYPE_HEADER)->buffer.length;
+    m->token_len = (ULONG)iov_find(&s, GSS_IOV_BUFFER_TYPE_HEADER)->buffer.length;
 out:
     iov_free(&s);
     return status;
@@ -491,11 +487,15 @@ static size_t stream_missing(struct msg *m, const unsigned char *p, size_t len)
     return 0;
 }
 
-/* SEC_E_INCOMPLETE_MESSAGE, with the count in an EMPTY buffer turned
- * SECBUFFER_MISSING when the caller gave one (as Schannel callers do). */
-static SECURITY_STATUS incomplete(struct msg *m, size_t missing)
+/* A SECBUFFER_STREAM shorter than its token: SEC_E_INCOMPLETE_MESSAGE,
+ * with the count in an EMPTY buffer turned SECBUFFER_MISSING when the
+ * caller gave one (as Schannel callers do). */
+static SECURITY_STATUS stream_complete(struct msg *m)
 {
-    PSecBuffer empty = m->one[PART_EMPTY];
+    PSecBuffer stream = m->one[PART_STREAM], empty = m->one[PART_EMPTY];
+    size_t missing = stream ? stream_missing(m, stream->pvBuffer, stream->cbBuffer) : 0;
+    if (missing == 0)
+        return SEC_E_OK;
     if (empty != NULL) {
         empty->BufferType = SECBUFFER_MISSING;
         empty->cbBuffer = (ULONG)missing;
@@ -505,21 +505,19 @@ static SECURITY_STATUS incomplete(struct msg *m, size_t missing)
     return SEC_E_INCOMPLETE_MESSAGE;
 }
 
-static SECURITY_STATUS krb5_unseal(struct msg *m, int *conf)
+static SECURITY_STATUS krb5_unseal(struct msg *m)
 {
     OM_uint32 major, minor;
-    struct iov_set s = {0};
-    SECURITY_STATUS status;
-    PSecBuffer stream = m->one[PART_STREAM];
-    if (stream != NULL) {
-        size_t missing = stream_missing(m, stream->pvBuffer, stream->cbBuffer);
-        if (missing > 0)
-            return incomplete(m, missing);
-    }
+    struct iov_set s;
+    int conf = 1;
+    SECURITY_STATUS status = stream_complete(m);
+    if (status != SEC_E_OK)
+        return status;
     status = iov_build(m, &s);
     if (status != SEC_E_OK)
         goto out;
-    major = gss_unwrap_iov(&minor, m->ctx->gss, conf, NULL, s.iov, s.count);
+    major = gss_unwrap_iov(&minor, m->ctx->gss, &conf, NULL, s.iov, s.count);
+    m->qop = conf ? 0 : SECQOP_WRAP_NO_ENCRYPT;
     if (major != GSS_S_COMPLETE) {
         status = fail_gss(m, major, minor);
         goto out;
@@ -583,11 +581,17 @@ static void scatter(struct msg *m, const unsigned char *src)
     }
 }
 
-/* gss-ntlmssp 1.2 refuses empty messages in gss_wrap, gss_get_mic and
- * gss_verify_mic (GSS_S_CALL_INACCESSIBLE_READ), and has no IOV calls to
- * get around it: an empty NTLM message cannot be signed or sealed here. */
-static SECURITY_STATUS ntlm_nonempty(struct msg *m, const gss_buffer_desc *msg)
+/* The message to sign, verify or seal, gathered (see gather); on failure
+ * nothing is left to release.  gss-ntlmssp 1.2 refuses empty messages in
+ * gss_wrap, gss_get_mic and gss_verify_mic (GSS_S_CALL_INACCESSIBLE_READ),
+ * and has no IOV calls to get around it: an empty NTLM message cannot be
+ * signed or sealed here. */
+static SECURITY_STATUS ntlm_message_bytes(struct msg *m, bool sign_only, gss_buffer_desc *msg,
+                                          bool *owned)
 {
+    SECURITY_STATUS status = gather(m, sign_only, msg, owned);
+    if (status != SEC_E_OK)
+        return reject(m, status, "out of memory");
     if (msg->length > 0)
         return SEC_E_OK;
     return reject(m, SEC_E_UNSUPPORTED_FUNCTION,
@@ -630,18 +634,14 @@ static SECURITY_STATUS ntlm_put_signature(struct msg *m, PSecBuffer token,
     return SEC_E_OK;
 }
 
-static SECURITY_STATUS ntlm_sign(struct msg *m, ULONG *token_len)
+static SECURITY_STATUS ntlm_sign(struct msg *m)
 {
     OM_uint32 major, minor;
     gss_buffer_desc msg, mic = GSS_C_EMPTY_BUFFER;
     bool owned = false;
     SECURITY_STATUS status = ntlm_room(m, m->one[PART_TOKEN]);
-    if (status != SEC_E_OK)
-        return status;
-    status = gather(m, true, &msg, &owned);
-    if (status != SEC_E_OK)
-        return reject(m, status, "out of memory");
-    status = ntlm_nonempty(m, &msg);
+    if (status == SEC_E_OK)
+        status = ntlm_message_bytes(m, true, &msg, &owned);
     if (status != SEC_E_OK)
         return status;
     major = gss_get_mic(&minor, m->ctx->gss, GSS_C_QOP_DEFAULT, &msg, &mic);
@@ -649,7 +649,7 @@ static SECURITY_STATUS ntlm_sign(struct msg *m, ULONG *token_len)
         status = fail_gss(m, major, minor);
     else
         status = ntlm_put_signature(m, m->one[PART_TOKEN], &mic);
-    *token_len = (ULONG)mic.length;
+    m->token_len = (ULONG)mic.length;
     gss_release_buffer(&minor, &mic);
     release_gathered(&msg, owned);
     return status;
@@ -664,34 +664,27 @@ static SECURITY_STATUS ntlm_verify(struct msg *m)
     /* gss-ntlmssp compares 16 bytes whatever the token's length. */
     if (mic.length != NTLM_SIGNATURE)
         return reject(m, SEC_E_INVALID_TOKEN, "an NTLM signature is 16 bytes");
-    SECURITY_STATUS status = gather(m, true, &msg, &owned);
+    SECURITY_STATUS status = ntlm_message_bytes(m, true, &msg, &owned);
     if (status != SEC_E_OK)
-        return reject(m, status, "out of memory");
-    status = ntlm_nonempty(m, &msg);
-    if (status == SEC_E_OK) {
-        major = gss_verify_mic(&minor, m->ctx->gss, &msg, &mic, NULL);
-        if (major != GSS_S_COMPLETE)
-            status = fail_gss(m, major, minor);
-    }
+        return status;
+    major = gss_verify_mic(&minor, m->ctx->gss, &msg, &mic, NULL);
+    if (major != GSS_S_COMPLETE)
+        status = fail_gss(m, major, minor);
     release_gathered(&msg, owned);
     return status;
 }
 
-static SECURITY_STATUS ntlm_seal(struct msg *m, ULONG *token_len)
+static SECURITY_STATUS ntlm_seal(struct msg *m)
 {
     OM_uint32 major, minor;
     gss_buffer_desc msg, out = GSS_C_EMPTY_BUFFER;
     bool owned = false;
     PSecBuffer token = m->one[PART_TOKEN] ? m->one[PART_TOKEN] : m->one[PART_STREAM_HEADER];
     SECURITY_STATUS status = ntlm_room(m, token);
+    if (status == SEC_E_OK)
+        status = ntlm_message_bytes(m, false, &msg, &owned);
     if (status != SEC_E_OK)
         return status;
-    status = gather(m, false, &msg, &owned);
-    if (status != SEC_E_OK)
-        return reject(m, status, "out of memory");
-    status = ntlm_nonempty(m, &msg);
-    if (status != SEC_E_OK)
-        goto out;
     major = gss_wrap(&minor, m->ctx->gss, 1, GSS_C_QOP_DEFAULT, &msg, NULL, &out);
     if (major != GSS_S_COMPLETE) {
         status = fail_gss(m, major, minor);
@@ -706,7 +699,7 @@ static SECURITY_STATUS ntlm_seal(struct msg *m, ULONG *token_len)
     if (status != SEC_E_OK)
         goto out;
     scatter(m, (unsigned char *)out.value + sig.length);
-    *token_len = (ULONG)sig.length;
+    m->token_len = (ULONG)sig.length;
     if (m->one[PART_PADDING] != NULL)
         m->one[PART_PADDING]->cbBuffer = 0; /* a stream cipher: no padding */
     if (m->one[PART_STREAM_TRAILER] != NULL)
@@ -723,13 +716,11 @@ static SECURITY_STATUS ntlm_unseal(struct msg *m)
     gss_buffer_desc in = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER, data = GSS_C_EMPTY_BUFFER;
     unsigned char *joined = NULL;
     bool owned = false;
-    SECURITY_STATUS status = SEC_E_OK;
     PSecBuffer stream = m->one[PART_STREAM], sig_buf = m->one[PART_TOKEN];
-
+    SECURITY_STATUS status = stream_complete(m);
+    if (status != SEC_E_OK)
+        return status;
     if (stream != NULL) {
-        size_t missing = stream_missing(m, stream->pvBuffer, stream->cbBuffer);
-        if (missing > 0)
-            return incomplete(m, missing);
         in.value = stream->pvBuffer;
         in.length = stream->cbBuffer;
     } else {
@@ -782,104 +773,113 @@ out:
 
 /* ---- The four functions ------------------------------------------------------- */
 
+/* What pMessage must hold for each function (fQOP is in m->qop). */
+static SECURITY_STATUS signature_layout(struct msg *m)
+{
+    if (m->qop != 0)
+        return reject(m, SEC_E_QOP_NOT_SUPPORTED, "fQOP must be 0 for signatures");
+    if (m->one[PART_TOKEN] == NULL)
+        return reject(m, SEC_E_INVALID_TOKEN, "pMessage has no SECBUFFER_TOKEN for the signature");
+    return SEC_E_OK;
+}
+
+static SECURITY_STATUS seal_layout(struct msg *m)
+{
+    bool stream = m->one[PART_STREAM_HEADER] != NULL || m->one[PART_STREAM_TRAILER] != NULL;
+    if (m->qop != 0 && m->qop != SECQOP_WRAP_NO_ENCRYPT)
+        return reject(m, SEC_E_QOP_NOT_SUPPORTED, "fQOP is neither 0 nor SECQOP_WRAP_NO_ENCRYPT");
+    if (m->qop == SECQOP_WRAP_NO_ENCRYPT && m->ntlm)
+        return reject(m, SEC_E_QOP_NOT_SUPPORTED, "NTLM always seals: no SECQOP_WRAP_NO_ENCRYPT");
+    if (m->data_count == 0)
+        return reject(m, SEC_E_INVALID_TOKEN, "pMessage has no SECBUFFER_DATA");
+    if (m->one[PART_STREAM] != NULL)
+        return reject(m, SEC_E_INVALID_TOKEN, "SECBUFFER_STREAM is for DecryptMessage");
+    if (stream ? (m->one[PART_TOKEN] != NULL || m->one[PART_STREAM_HEADER] == NULL ||
+                  m->one[PART_STREAM_TRAILER] == NULL || m->data_count != 1)
+               : m->one[PART_TOKEN] == NULL)
+        return reject(m, SEC_E_INVALID_TOKEN,
+                      "pMessage needs TOKEN + DATA, or STREAM_HEADER + one DATA + STREAM_TRAILER");
+    if (m->ntlm && m->sign_only_count > 0)
+        return reject(m, SEC_E_UNSUPPORTED_FUNCTION,
+                      "gss-ntlmssp has no gss_wrap_iov: NTLM cannot sign READONLY buffers "
+                      "while sealing others");
+    return SEC_E_OK;
+}
+
+static SECURITY_STATUS unseal_layout(struct msg *m)
+{
+    if (m->data_count == 0)
+        return reject(m, SEC_E_INVALID_TOKEN, "pMessage has no SECBUFFER_DATA");
+    if (m->one[PART_STREAM] != NULL ? (m->one[PART_TOKEN] != NULL || m->data_count != 1)
+                                    : m->one[PART_TOKEN] == NULL)
+        return reject(m, SEC_E_INVALID_TOKEN,
+                      "pMessage needs TOKEN + DATA, or STREAM + one (empty) DATA");
+    if (m->ntlm && m->sign_only_count > 0)
+        return reject(m, SEC_E_UNSUPPORTED_FUNCTION,
+                      "gss-ntlmssp has no gss_unwrap_iov: NTLM cannot check READONLY buffers "
+                      "while unsealing others");
+    return SEC_E_OK;
+}
+
+typedef SECURITY_STATUS (*msg_step)(struct msg *m);
+
+static const struct {
+    const char *fn;
+    msg_step layout, krb5, ntlm;
+    bool makes_token; /* else the trace shows the TOKEN given */
+} ops[] = {
+    [OP_SIGN] = {"MakeSignature", signature_layout, krb5_sign, ntlm_sign, true},
+    [OP_VERIFY] = {"VerifySignature", signature_layout, krb5_verify, ntlm_verify, false},
+    [OP_SEAL] = {"EncryptMessage", seal_layout, krb5_seal, ntlm_seal, true},
+    [OP_UNSEAL] = {"DecryptMessage", unseal_layout, krb5_unseal, ntlm_unseal, false},
+};
+
+/* One call: pMessage checked, MessageSeqNo applied, then the mechanism's
+ * implementation; *pfQOP (when there is one) gets what it found. */
+static SECURITY_STATUS msg_call(enum op op, PCtxtHandle phContext, PSecBufferDesc pMessage,
+                                ULONG fQOP, ULONG MessageSeqNo, ULONG *pfQOP)
+{
+    struct msg m;
+    SECURITY_STATUS status = msg_begin(&m, op, ops[op].fn, phContext, pMessage);
+    if (status != SEC_E_OK)
+        return status;
+    m.qop = fQOP;
+    status = ops[op].layout(&m);
+    if (status != SEC_E_OK)
+        return status;
+    status = apply_seq_no(&m, MessageSeqNo);
+    if (status == SEC_E_OK)
+        status = m.ntlm ? ops[op].ntlm(&m) : ops[op].krb5(&m);
+    if (status == SEC_E_OK && pfQOP != NULL)
+        *pfQOP = m.qop;
+    PSecBuffer token = m.one[PART_TOKEN];
+    msg_trace(&m, status, ops[op].makes_token ? m.token_len : token ? token->cbBuffer : 0);
+    return status;
+}
+
 SSPI_EXPORT SECURITY_STATUS SEC_ENTRY MakeSignature(PCtxtHandle phContext, ULONG fQOP,
                                                     PSecBufferDesc pMessage, ULONG MessageSeqNo)
 {
-    struct msg m;
-    ULONG token_len = 0;
-    SECURITY_STATUS status = msg_begin(&m, OP_SIGN, phContext, pMessage);
-    if (status != SEC_E_OK)
-        return status;
-    if (fQOP != 0)
-        return reject(&m, SEC_E_QOP_NOT_SUPPORTED, "fQOP must be 0 for signatures");
-    if (m.one[PART_TOKEN] == NULL)
-        return reject(&m, SEC_E_INVALID_TOKEN, "pMessage has no SECBUFFER_TOKEN for the signature");
-    status = apply_seq_no(&m, MessageSeqNo);
-    if (status == SEC_E_OK)
-        status = m.ntlm ? ntlm_sign(&m, &token_len) : krb5_sign(&m, &token_len);
-    msg_trace(&m, status, fQOP, token_len);
-    return status;
+    return msg_call(OP_SIGN, phContext, pMessage, fQOP, MessageSeqNo, NULL);
 }
 
 SSPI_EXPORT SECURITY_STATUS SEC_ENTRY VerifySignature(PCtxtHandle phContext,
                                                       PSecBufferDesc pMessage, ULONG MessageSeqNo,
                                                       ULONG *pfQOP)
 {
-    struct msg m;
-    SECURITY_STATUS status = msg_begin(&m, OP_VERIFY, phContext, pMessage);
-    if (status != SEC_E_OK)
-        return status;
-    if (m.one[PART_TOKEN] == NULL)
-        return reject(&m, SEC_E_INVALID_TOKEN, "pMessage has no SECBUFFER_TOKEN signature");
-    status = apply_seq_no(&m, MessageSeqNo);
-    if (status == SEC_E_OK)
-        status = m.ntlm ? ntlm_verify(&m) : krb5_verify(&m);
-    if (status == SEC_E_OK && pfQOP != NULL)
-        *pfQOP = 0;
-    msg_trace(&m, status, 0, m.one[PART_TOKEN]->cbBuffer);
-    return status;
+    return msg_call(OP_VERIFY, phContext, pMessage, 0, MessageSeqNo, pfQOP);
 }
 
 SSPI_EXPORT SECURITY_STATUS SEC_ENTRY EncryptMessage(PCtxtHandle phContext, ULONG fQOP,
                                                      PSecBufferDesc pMessage, ULONG MessageSeqNo)
 {
-    struct msg m;
-    ULONG token_len = 0;
-    SECURITY_STATUS status = msg_begin(&m, OP_SEAL, phContext, pMessage);
-    if (status != SEC_E_OK)
-        return status;
-    bool stream = m.one[PART_STREAM_HEADER] != NULL || m.one[PART_STREAM_TRAILER] != NULL;
-    if (fQOP != 0 && fQOP != SECQOP_WRAP_NO_ENCRYPT)
-        return reject(&m, SEC_E_QOP_NOT_SUPPORTED, "fQOP is neither 0 nor SECQOP_WRAP_NO_ENCRYPT");
-    if (fQOP == SECQOP_WRAP_NO_ENCRYPT && m.ntlm)
-        return reject(&m, SEC_E_QOP_NOT_SUPPORTED, "NTLM always seals: no SECQOP_WRAP_NO_ENCRYPT");
-    if (m.data_count == 0)
-        return reject(&m, SEC_E_INVALID_TOKEN, "pMessage has no SECBUFFER_DATA");
-    if (m.one[PART_STREAM] != NULL)
-        return reject(&m, SEC_E_INVALID_TOKEN, "SECBUFFER_STREAM is for DecryptMessage");
-    if (stream ? (m.one[PART_TOKEN] != NULL || m.one[PART_STREAM_HEADER] == NULL ||
-                  m.one[PART_STREAM_TRAILER] == NULL || m.data_count != 1)
-               : m.one[PART_TOKEN] == NULL)
-        return reject(&m, SEC_E_INVALID_TOKEN,
-                      "pMessage needs TOKEN + DATA, or STREAM_HEADER + one DATA + STREAM_TRAILER");
-    if (m.ntlm && m.sign_only_count > 0)
-        return reject(&m, SEC_E_UNSUPPORTED_FUNCTION,
-                      "gss-ntlmssp has no gss_wrap_iov: NTLM cannot sign READONLY buffers "
-                      "while sealing others");
-    status = apply_seq_no(&m, MessageSeqNo);
-    if (status == SEC_E_OK)
-        status = m.ntlm ? ntlm_seal(&m, &token_len)
-                        : krb5_seal(&m, fQOP == SECQOP_WRAP_NO_ENCRYPT ? 0 : 1, &token_len);
-    msg_trace(&m, status, fQOP, token_len);
-    return status;
+    return msg_call(OP_SEAL, phContext, pMessage, fQOP, MessageSeqNo, NULL);
 }
 
 SSPI_EXPORT SECURITY_STATUS SEC_ENTRY DecryptMessage(PCtxtHandle phContext, PSecBufferDesc pMessage,
                                                      ULONG MessageSeqNo, ULONG *pfQOP)
 {
-    struct msg m;
-    int conf = 1;
-    SECURITY_STATUS status = msg_begin(&m, OP_UNSEAL, phContext, pMessage);
-    if (status != SEC_E_OK)
-        return status;
-    if (m.data_count == 0)
-        return reject(&m, SEC_E_INVALID_TOKEN, "pMessage has no SECBUFFER_DATA");
-    if (m.one[PART_STREAM] != NULL ? (m.one[PART_TOKEN] != NULL || m.data_count != 1)
-                                   : m.one[PART_TOKEN] == NULL)
-        return reject(&m, SEC_E_INVALID_TOKEN,
-                      "pMessage needs TOKEN + DATA, or STREAM + one (empty) DATA");
-    if (m.ntlm && m.sign_only_count > 0)
-        return reject(&m, SEC_E_UNSUPPORTED_FUNCTION,
-                      "gss-ntlmssp has no gss_unwrap_iov: NTLM cannot check READONLY buffers "
-                      "while unsealing others");
-    status = apply_seq_no(&m, MessageSeqNo);
-    if (status == SEC_E_OK)
-        status = m.ntlm ? ntlm_unseal(&m) : krb5_unseal(&m, &conf);
-    if (status == SEC_E_OK && pfQOP != NULL)
-        *pfQOP = conf ? 0 : SECQOP_WRAP_NO_ENCRYPT;
-    msg_trace(&m, status, conf ? 0 : SECQOP_WRAP_NO_ENCRYPT,
-              m.one[PART_TOKEN] ? m.one[PART_TOKEN]->cbBuffer : 0);
-    return status;
+    return msg_call(OP_UNSEAL, phContext, pMessage, 0, MessageSeqNo, pfQOP);
 }
 
 /* ---- Sizes (QueryContextAttributes) ------------------------------------------ */

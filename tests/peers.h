@@ -15,6 +15,9 @@ const char *kind_name(enum mech_kind kind);
  * RC4-only files of the realm (call before anything touches krb5). */
 void use_kind_environment(enum mech_kind kind);
 const char *kind_spn(enum mech_kind kind);
+/* The acceptor package a raw client of the kind talks to: Negotiate for AES
+ * and NTLM (raw tokens to Negotiate), Kerberos for RC4. */
+const char *kind_server_package(enum mech_kind kind);
 
 struct pair {
     enum mech_kind kind;
@@ -62,8 +65,5 @@ void raw_get_mic(gss_ctx_id_t raw, const void *data, size_t len, gss_buffer_desc
 /* The session key as each side sees it (malloc). */
 unsigned char *raw_session_key(gss_ctx_id_t raw, size_t *len);
 unsigned char *ours_session_key(CtxtHandle *h, size_t *len);
-
-/* "GSSSSPI\alice", malloc'ed. */
-char *ntlm_user_name(const char *user);
 
 #endif

@@ -50,13 +50,6 @@ static void env_restore(struct env_saved *saved)
     saved->old = NULL;
 }
 
-static char *ntlm_name(const char *user)
-{
-    char *s;
-    ck_assert(asprintf(&s, "%s\\%s", realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"), user) > 0);
-    return s;
-}
-
 /* The first token of our initiator for the test SPN (FreeContextBuffer). */
 static SECURITY_STATUS first_token(CredHandle *cc, ULONG isc_req, CtxtHandle *client, void **token,
                                    ULONG *len)
@@ -352,10 +345,7 @@ START_TEST(later_leg_garbage_keeps_context)
     CtxtHandle client;
     void *negotiate;
     ULONG negotiate_len;
-    ck_assert_int_eq(acquire_outbound_password("NTLM", realm_env("GSS_SSPI_TEST_USER"),
-                                               realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
-                                               realm_env("GSS_SSPI_TEST_PASSWORD"), NULL, &cc),
-                     SEC_E_OK);
+    acquire_outbound_user("NTLM", true, NULL, &cc);
     acquire_inbound("Negotiate", &sc);
     ck_assert_int_eq(first_token(&cc, ISC_REQ_INTEGRITY, &client, &negotiate, &negotiate_len),
                      SEC_I_CONTINUE_NEEDED);
@@ -574,14 +564,8 @@ static unsigned char *bad_token(enum bad_kind kind, ULONG *len)
         CredHandle cc;
         CtxtHandle client;
         void *real;
-        if (kind == FOREIGN_KRB5)
-            acquire_outbound_default("Kerberos", &cc);
-        else
-            ck_assert_int_eq(acquire_outbound_password("NTLM", realm_env("GSS_SSPI_TEST_USER"),
-                                                       realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
-                                                       realm_env("GSS_SSPI_TEST_PASSWORD"), NULL,
-                                                       &cc),
-                             SEC_E_OK);
+        bool ntlm = kind == FOREIGN_NTLM;
+        acquire_outbound_user(ntlm ? "NTLM" : "Kerberos", ntlm, NULL, &cc);
         SECURITY_STATUS s = first_token(&cc, 0, &client, &real, len);
         ck_assert(s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED);
         ck_assert_uint_le(*len, 4096);
@@ -861,10 +845,7 @@ START_TEST(ntlm_confidentiality_not_offered)
 {
     static const char *const servers[] = {"Negotiate", "NTLM"};
     CredHandle cc, sc;
-    ck_assert_int_eq(acquire_outbound_password("NTLM", realm_env("GSS_SSPI_TEST_USER"),
-                                               realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
-                                               realm_env("GSS_SSPI_TEST_PASSWORD"), NULL, &cc),
-                     SEC_E_OK);
+    acquire_outbound_user("NTLM", true, NULL, &cc);
     acquire_inbound(servers[_i], &sc);
     struct handshake hs = {.target = realm_env("GSS_SSPI_TEST_SPN"),
                            .isc_req = ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION,
@@ -877,7 +858,7 @@ START_TEST(ntlm_confidentiality_not_offered)
     ck_assert_msg(!(hs.asc_ret & ASC_RET_CONFIDENTIALITY), "ASC_RET 0x%x", hs.asc_ret);
     ck_assert_msg(hs.asc_ret & ASC_RET_INTEGRITY, "ASC_RET 0x%x", hs.asc_ret);
     char *user = context_user_name(&hs.server),
-         *expect = ntlm_name(realm_env("GSS_SSPI_TEST_USER"));
+         *expect = ntlm_user_name(realm_env("GSS_SSPI_TEST_USER"));
     ck_assert_str_eq(user, expect);
     free(user);
     free(expect);

@@ -8,101 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "peers.h"
 
-#define GSS_ALL                                                                                    \
-    (GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG |               \
-     GSS_C_INTEG_FLAG)
-#define ISC_ALL                                                                                    \
-    (ISC_REQ_MUTUAL_AUTH | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT |                       \
-     ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION)
-
-static const char *server_package(enum mech_kind kind)
-{
-    return kind == KIND_RC4 ? "Kerberos" : "Negotiate";
-}
-
 static char *expected_user(enum mech_kind kind)
 {
-    char *s;
-    if (kind == KIND_NTLM)
-        return ntlm_user_name(realm_env("GSS_SSPI_TEST_USER"));
-    ck_assert(asprintf(&s, "%s@%s", realm_env("GSS_SSPI_TEST_USER"),
-                       realm_env("GSS_SSPI_TEST_REALM")) > 0);
-    return s;
-}
-
-static void put_item(FILE *f, const void *p, uint32_t len)
-{
-    unsigned char h[4] = {len >> 24, len >> 16, len >> 8, len};
-    ck_assert_uint_eq(fwrite(h, 1, 4, f), 4);
-    ck_assert_uint_eq(fwrite(p, 1, len, f), len);
-}
-
-static void *get_item(FILE *f, uint32_t *len)
-{
-    unsigned char h[4];
-    ck_assert_msg(fread(h, 1, 4, f) == 4, "the helper process said nothing more");
-    *len = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
-    unsigned char *p = malloc(*len + 1);
-    ck_assert(fread(p, 1, *len, f) == *len);
-    p[*len] = 0;
-    return p;
-}
-
-static SECURITY_STATUS get_status(FILE *f)
-{
-    uint32_t len;
-    unsigned char *p = get_item(f, &len);
-    ck_assert_uint_eq(len, 4);
-    uint32_t v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-    free(p);
-    return (SECURITY_STATUS)v;
-}
-
-struct helper {
-    pid_t pid;
-    FILE *in, *out; /* to it, from it */
-};
-
-/* fork + exec: a process that shares nothing with this one. */
-static void helper_start(struct helper *h)
-{
-    int to[2], from[2];
-    char path[4096];
-    const char *top = getenv("top_builddir");
-    snprintf(path, sizeof(path), "%s/tests/export-helper", top ? top : ".");
-    ck_assert(pipe(to) == 0 && pipe(from) == 0);
-    h->pid = fork();
-    ck_assert(h->pid >= 0);
-    if (h->pid == 0) {
-        dup2(to[0], 0);
-        dup2(from[1], 1);
-        close(to[0]);
-        close(to[1]);
-        close(from[0]);
-        close(from[1]);
-        execl(path, path, (char *)NULL);
-        _exit(127);
-    }
-    close(to[0]);
-    close(from[1]);
-    h->in = fdopen(to[1], "w");
-    h->out = fdopen(from[0], "r");
-}
-
-static int helper_finish(struct helper *h)
-{
-    int st = 0;
-    if (h->in)
-        fclose(h->in);
-    fclose(h->out);
-    ck_assert(waitpid(h->pid, &st, 0) == h->pid);
-    ck_assert_msg(WIFEXITED(st), "the helper died of signal %d", WTERMSIG(st));
-    return WEXITSTATUS(st);
+    const char *user = realm_env("GSS_SSPI_TEST_USER");
+    return kind == KIND_NTLM ? ntlm_user_name(user) : krb5_user_name(user);
 }
 
 /* The heart of it: the packed context decrypts, in another process, a
@@ -114,36 +26,34 @@ typedef void (*open_fn)(void *peer, const void *wire, size_t wire_len, const cha
 static void second_process(const char *package, const SecBuffer *packed, void *peer,
                            seal_fn peer_seal, open_fn peer_open, const char *user)
 {
-    struct helper h;
+    struct child helper;
     unsigned char *wire;
     size_t wire_len;
     const char msg[] = "sealed in the first process";
     peer_seal(peer, msg, sizeof(msg) - 1, &wire, &wire_len);
-    helper_start(&h);
-    put_item(h.in, package, (uint32_t)strlen(package));
-    put_item(h.in, packed->pvBuffer, packed->cbBuffer);
-    put_item(h.in, wire, (uint32_t)wire_len);
-    fclose(h.in);
-    h.in = NULL;
+    child_start(&helper, "export-helper");
+    child_put(&helper, package, (uint32_t)strlen(package));
+    child_put(&helper, packed->pvBuffer, packed->cbBuffer);
+    child_put(&helper, wire, (uint32_t)wire_len);
     free(wire);
 
-    SECURITY_STATUS s = get_status(h.out);
+    SECURITY_STATUS s = child_get_status(&helper);
     ck_assert_msg(s == SEC_E_OK, "ImportSecurityContextW in the second process: 0x%08x",
                   (unsigned)s);
-    s = get_status(h.out);
+    s = child_get_status(&helper);
     ck_assert_msg(s == SEC_E_OK, "DecryptMessage in the second process: 0x%08x", (unsigned)s);
     uint32_t len;
-    char *plain = get_item(h.out, &len);
+    char *plain = child_get(&helper, &len);
     ck_assert_str_eq(plain, msg);
     free(plain);
-    char *names = get_item(h.out, &len);
+    char *names = child_get(&helper, &len);
     if (user != NULL)
         ck_assert_str_eq(names, user);
     free(names);
-    unsigned char *reply = get_item(h.out, &len);
+    unsigned char *reply = child_get(&helper, &len);
     peer_open(peer, reply, len, "reply from the second process");
     free(reply);
-    ck_assert_int_eq(helper_finish(&h), 0);
+    ck_assert_int_eq(child_finish(&helper), 0);
 }
 
 static void raw_seal(void *peer, const void *data, size_t len, unsigned char **wire,
@@ -185,12 +95,12 @@ START_TEST(second_process_raw_peer)
     struct pair p;
     SecBuffer packed = {0};
     void *token = (void *)1;
-    pair_raw_client(kind, GSS_ALL, server_package(kind), &p);
+    pair_raw_client(kind, GSS_ALL, kind_server_package(kind), &p);
     ck_assert_int_eq(ExportSecurityContext(&p.ours, 0, &packed, &token), SEC_E_OK);
     ck_assert_ptr_null(token);
     ck_assert_uint_gt(packed.cbBuffer, 40);
     char *user = expected_user(kind);
-    second_process(server_package(kind), &packed, &p.raw, raw_seal, raw_open, user);
+    second_process(kind_server_package(kind), &packed, &p.raw, raw_seal, raw_open, user);
     free(user);
     FreeContextBuffer(packed.pvBuffer);
 
@@ -208,7 +118,7 @@ START_TEST(second_process_raw_peer)
     ck_assert_int_eq(DeleteSecurityContext(&p.ours), SEC_E_INVALID_HANDLE);
     CtxtHandle imported;
     ck_assert_int_eq(
-        ImportSecurityContextA((SEC_CHAR *)server_package(kind), &packed, NULL, &imported),
+        ImportSecurityContextA((SEC_CHAR *)kind_server_package(kind), &packed, NULL, &imported),
         SEC_E_OK);
     p.ours = imported;
     FreeContextBuffer(packed.pvBuffer);
@@ -220,20 +130,9 @@ END_TEST
  * server's context, exported, serves our client in the other process. */
 START_TEST(second_process_spnego)
 {
-    CredHandle cc, sc;
     struct handshake hs = {.isc_req = ISC_ALL};
-    hs.target = realm_env("GSS_SSPI_TEST_SPN");
     bool ntlm = _i == 1;
-    if (ntlm)
-        ck_assert_int_eq(acquire_outbound_password("Negotiate", realm_env("GSS_SSPI_TEST_USER"),
-                                                   realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
-                                                   realm_env("GSS_SSPI_TEST_PASSWORD"), "NTLM",
-                                                   &cc),
-                         SEC_E_OK);
-    else
-        acquire_outbound_default("Negotiate", &cc);
-    acquire_inbound("Negotiate", &sc);
-    handshake_run(&cc, &sc, &hs);
+    handshake_user("Negotiate", ntlm, "NTLM", "Negotiate", &hs);
     ck_assert_int_eq(hs.server_status, SEC_E_OK);
     SecPkgContext_GssMech mech;
     ck_assert_int_eq(QueryContextAttributesA(&hs.server, SECPKG_ATTR_GSS_MECH, &mech), SEC_E_OK);
@@ -248,8 +147,6 @@ START_TEST(second_process_spnego)
     free(user);
     FreeContextBuffer(packed.pvBuffer);
     handshake_cleanup(&hs);
-    FreeCredentialsHandle(&cc);
-    FreeCredentialsHandle(&sc);
 }
 END_TEST
 
@@ -260,10 +157,11 @@ START_TEST(attributes_survive)
     struct pair p;
     SecBuffer packed;
     CtxtHandle copy;
-    pair_raw_client(kind, GSS_ALL, server_package(kind), &p);
+    pair_raw_client(kind, GSS_ALL, kind_server_package(kind), &p);
     ck_assert_int_eq(ExportSecurityContext(&p.ours, 0, &packed, NULL), SEC_E_OK);
-    ck_assert_int_eq(ImportSecurityContextA((SEC_CHAR *)server_package(kind), &packed, NULL, &copy),
-                     SEC_E_OK);
+    ck_assert_int_eq(
+        ImportSecurityContextA((SEC_CHAR *)kind_server_package(kind), &packed, NULL, &copy),
+        SEC_E_OK);
     CtxtHandle *both[2] = {&p.ours, &copy};
     SecPkgContext_Flags flags[2];
     SecPkgContext_Lifespan life[2];
@@ -329,16 +227,7 @@ START_TEST(export_flags_and_handles)
 
     /* A context half-way through its handshake cannot be exported. */
     CredHandle cc;
-    unsigned char out[4096];
-    SecBuffer ob = {sizeof(out), SECBUFFER_TOKEN, out};
-    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
-    ULONG attrs;
-    TimeStamp ts;
-    acquire_outbound_default("Kerberos", &cc);
-    ck_assert_int_eq(
-        InitializeSecurityContextA(&cc, NULL, (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN"), ISC_ALL,
-                                   0, SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attrs, &ts),
-        SEC_I_CONTINUE_NEEDED);
+    first_leg_context("Kerberos", &cc, &ctx);
     ck_assert_int_eq(ExportSecurityContext(&ctx, 0, &packed, NULL), SEC_E_INVALID_HANDLE);
     DeleteSecurityContext(&ctx);
     FreeCredentialsHandle(&cc);
@@ -379,7 +268,7 @@ static void may_refuse(const char *package, const void *p, size_t len)
 START_TEST(hostile_packed_contexts)
 {
     enum mech_kind kind = (enum mech_kind)_i;
-    const char *pkg = server_package(kind);
+    const char *pkg = kind_server_package(kind);
     struct pair p;
     SecBuffer packed;
     pair_raw_client(kind, GSS_ALL, pkg, &p);

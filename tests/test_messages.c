@@ -10,22 +10,8 @@
 
 #include "peers.h"
 
-#define GSS_ALL                                                                                    \
-    (GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG |               \
-     GSS_C_INTEG_FLAG)
-#define ISC_ALL                                                                                    \
-    (ISC_REQ_MUTUAL_AUTH | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT |                       \
-     ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION)
-
 static const size_t message_sizes[] = {0, 1, 1024, 1 << 20};
 #define N_SIZES (sizeof(message_sizes) / sizeof(message_sizes[0]))
-
-/* The acceptor package each raw client talks to: Negotiate for AES and
- * NTLM (raw tokens to Negotiate), Kerberos for RC4. */
-static const char *server_package(enum mech_kind kind)
-{
-    return kind == KIND_RC4 ? "Kerberos" : "Negotiate";
-}
 
 static const char *client_package(enum mech_kind kind)
 {
@@ -93,7 +79,7 @@ static void exchange_all(struct pair *p)
 START_TEST(raw_client_round_trips)
 {
     struct pair p;
-    pair_raw_client((enum mech_kind)_i, GSS_ALL, server_package(_i), &p);
+    pair_raw_client((enum mech_kind)_i, GSS_ALL, kind_server_package(_i), &p);
     exchange_all(&p);
     pair_free(&p);
 }
@@ -117,10 +103,11 @@ START_TEST(sizes_match_tokens)
     SecPkgContext_Sizes sz;
     SecPkgContext_StreamSizes ss;
     SecPkgInfoA *info;
-    pair_raw_client(kind, GSS_ALL, server_package(kind), &p);
+    pair_raw_client(kind, GSS_ALL, kind_server_package(kind), &p);
     ck_assert_int_eq(QueryContextAttributesA(&p.ours, SECPKG_ATTR_SIZES, &sz), SEC_E_OK);
     ck_assert_int_eq(QueryContextAttributesW(&p.ours, SECPKG_ATTR_STREAM_SIZES, &ss), SEC_E_OK);
-    ck_assert_int_eq(QuerySecurityPackageInfoA((SEC_CHAR *)server_package(kind), &info), SEC_E_OK);
+    ck_assert_int_eq(QuerySecurityPackageInfoA((SEC_CHAR *)kind_server_package(kind), &info),
+                     SEC_E_OK);
     ck_assert_uint_eq(sz.cbMaxToken, info->cbMaxToken);
     FreeContextBuffer(info);
 
@@ -213,7 +200,7 @@ START_TEST(wrap_no_encrypt)
     unsigned char *msg = test_message(300, 9), *wire, *plain;
     size_t wire_len, plain_len;
     ULONG qop;
-    pair_raw_client(kind, GSS_ALL, server_package(kind), &p);
+    pair_raw_client(kind, GSS_ALL, kind_server_package(kind), &p);
     SECURITY_STATUS s =
         ours_seal(&p.ours, SECQOP_WRAP_NO_ENCRYPT, msg, 300, &wire, &wire_len, NULL);
     if (kind == KIND_NTLM) {
@@ -245,7 +232,7 @@ START_TEST(raw_iov_token_layout)
     OM_uint32 major, minor;
     enum mech_kind kind = (enum mech_kind)_i;
     struct pair p;
-    pair_raw_client(kind, GSS_ALL, server_package(kind), &p);
+    pair_raw_client(kind, GSS_ALL, kind_server_package(kind), &p);
     unsigned char *msg = test_message(4096, 5), *data = malloc(4096), hdr[128], pad[16];
     memcpy(data, msg, 4096);
     gss_iov_buffer_desc iov[3] = {{GSS_IOV_BUFFER_TYPE_HEADER, {sizeof(hdr), hdr}},
@@ -290,7 +277,7 @@ START_TEST(readonly_buffers_kerberos)
     OM_uint32 major, minor;
     enum mech_kind kind = (enum mech_kind)_i;
     struct pair p;
-    pair_raw_client(kind, GSS_ALL, server_package(kind), &p);
+    pair_raw_client(kind, GSS_ALL, kind_server_package(kind), &p);
     SecPkgContext_Sizes sz;
     ck_assert_int_eq(QueryContextAttributesA(&p.ours, SECPKG_ATTR_SIZES, &sz), SEC_E_OK);
     char head[] = "header: signed, in clear", tail[] = "trailer: signed too";
@@ -374,19 +361,9 @@ END_TEST
 /* Several DATA buffers, our side to our side. */
 START_TEST(multiple_data_buffers)
 {
-    CredHandle cc, sc;
     struct handshake hs = {.isc_req = ISC_ALL};
-    hs.target = realm_env("GSS_SSPI_TEST_SPN");
-    if (_i == 0) {
-        acquire_outbound_default("Kerberos", &cc);
-    } else {
-        ck_assert_int_eq(acquire_outbound_password("NTLM", realm_env("GSS_SSPI_TEST_USER"),
-                                                   realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
-                                                   realm_env("GSS_SSPI_TEST_PASSWORD"), NULL, &cc),
-                         SEC_E_OK);
-    }
-    acquire_inbound("Negotiate", &sc);
-    handshake_run(&cc, &sc, &hs);
+    bool ntlm = _i == 1;
+    handshake_user(ntlm ? "NTLM" : "Kerberos", ntlm, NULL, "Negotiate", &hs);
     ck_assert_int_eq(hs.server_status, SEC_E_OK);
     SecPkgContext_Sizes sz;
     ck_assert_int_eq(QueryContextAttributesA(&hs.client, SECPKG_ATTR_SIZES, &sz), SEC_E_OK);
@@ -405,8 +382,6 @@ START_TEST(multiple_data_buffers)
     ck_assert_str_eq(b2, "second part|");
     ck_assert_str_eq(c, "third");
     handshake_cleanup(&hs);
-    FreeCredentialsHandle(&cc);
-    FreeCredentialsHandle(&sc);
 }
 END_TEST
 
@@ -418,7 +393,7 @@ START_TEST(altered_messages)
     struct pair p;
     unsigned char *msg = test_message(500, 2), *plain;
     size_t plain_len;
-    pair_raw_client(kind, GSS_ALL, server_package(kind), &p);
+    pair_raw_client(kind, GSS_ALL, kind_server_package(kind), &p);
     gss_buffer_desc tok;
     raw_wrap(p.raw, 1, msg, 500, &tok);
     ((unsigned char *)tok.value)[tok.length - 100] ^= 0x20;
@@ -428,7 +403,7 @@ START_TEST(altered_messages)
     pair_free(&p);
 
     /* gss-ntlmssp moves its receive state on a failure: a fresh pair. */
-    pair_raw_client(kind, GSS_ALL, server_package(kind), &p);
+    pair_raw_client(kind, GSS_ALL, kind_server_package(kind), &p);
     gss_buffer_desc mic;
     raw_get_mic(p.raw, msg, 500, &mic);
     msg[17] ^= 1;
@@ -448,7 +423,7 @@ START_TEST(replay_and_order)
     unsigned char *plain;
     size_t plain_len;
     gss_buffer_desc t[4];
-    pair_raw_client(kind, GSS_ALL, server_package(kind), &p);
+    pair_raw_client(kind, GSS_ALL, kind_server_package(kind), &p);
     for (int i = 0; i < 4; i++)
         raw_wrap(p.raw, 1, "message", 7, &t[i]);
     ck_assert_int_eq(ours_unseal_stream(&p.ours, t[0].value, t[0].length, &plain, &plain_len, NULL),
@@ -471,7 +446,7 @@ START_TEST(replay_and_order)
 
     /* Without REPLAY_DETECT / SEQUENCE_DETECT nobody counts. */
     pair_raw_client(kind, GSS_C_MUTUAL_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG,
-                    server_package(kind), &p);
+                    kind_server_package(kind), &p);
     ck_assert(!(p.ours_attrs & (ASC_RET_REPLAY_DETECT | ASC_RET_SEQUENCE_DETECT)));
     for (int i = 0; i < 2; i++)
         raw_wrap(p.raw, 1, "message", 7, &t[i]);
@@ -518,7 +493,7 @@ START_TEST(incomplete_stream)
     OM_uint32 minor;
     enum mech_kind kind = (enum mech_kind)_i;
     struct pair p;
-    pair_raw_client(kind, GSS_ALL, server_package(kind), &p);
+    pair_raw_client(kind, GSS_ALL, kind_server_package(kind), &p);
     gss_buffer_desc tok;
     raw_wrap(p.raw, 1, "incomplete?", 11, &tok);
     /* RFC 1964 tokens carry their length: any cut is counted exactly.  CFX
@@ -562,7 +537,7 @@ START_TEST(bad_calls)
     SecBuffer b[3];
     SecBufferDesc d = {SECBUFFER_VERSION, 3, b};
     CtxtHandle bogus = {12345, 67890};
-    pair_raw_client(kind, GSS_ALL, server_package(kind), &p);
+    pair_raw_client(kind, GSS_ALL, kind_server_package(kind), &p);
     SecPkgContext_Sizes sz;
     ck_assert_int_eq(QueryContextAttributesA(&p.ours, SECPKG_ATTR_SIZES, &sz), SEC_E_OK);
 #define RESET()                                                                                    \
@@ -667,16 +642,8 @@ START_TEST(not_established)
 {
     CredHandle cc;
     CtxtHandle ctx;
-    unsigned char out[4096], tok[64], data[8] = "x";
-    SecBuffer ob = {sizeof(out), SECBUFFER_TOKEN, out};
-    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
-    ULONG attrs;
-    TimeStamp ts;
-    acquire_outbound_default("Negotiate", &cc);
-    ck_assert_int_eq(
-        InitializeSecurityContextA(&cc, NULL, (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN"), ISC_ALL,
-                                   0, SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attrs, &ts),
-        SEC_I_CONTINUE_NEEDED);
+    unsigned char tok[64], data[8] = "x";
+    first_leg_context("Negotiate", &cc, &ctx);
     SecBuffer b[2] = {{sizeof(tok), SECBUFFER_TOKEN, tok}, {1, SECBUFFER_DATA, data}};
     SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
     ck_assert_int_eq(EncryptMessage(&ctx, 0, &d, 0), SEC_E_INVALID_HANDLE);
@@ -697,7 +664,7 @@ START_TEST(session_key_raw_peer)
     enum mech_kind kind = (enum mech_kind)_i;
     struct pair p;
     size_t a_len, b_len;
-    pair_raw_client(kind, GSS_ALL, server_package(kind), &p);
+    pair_raw_client(kind, GSS_ALL, kind_server_package(kind), &p);
     unsigned char *a = raw_session_key(p.raw, &a_len), *b = ours_session_key(&p.ours, &b_len);
     ck_assert_uint_eq(a_len, b_len);
     ck_assert_uint_ge(a_len, 16);
@@ -739,19 +706,8 @@ static void check_negotiation_info(CtxtHandle *h, const char *expected)
 START_TEST(negotiate_forms)
 {
     const struct form *f = &forms[_i];
-    CredHandle cc, sc;
     struct handshake hs = {.isc_req = ISC_ALL};
-    hs.target = realm_env("GSS_SSPI_TEST_SPN");
-    if (f->ntlm_identity)
-        ck_assert_int_eq(acquire_outbound_password(f->client_pkg, realm_env("GSS_SSPI_TEST_USER"),
-                                                   realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
-                                                   realm_env("GSS_SSPI_TEST_PASSWORD"),
-                                                   f->package_list, &cc),
-                         SEC_E_OK);
-    else
-        acquire_outbound_default(f->client_pkg, &cc);
-    acquire_inbound(f->server_pkg, &sc);
-    handshake_run(&cc, &sc, &hs);
+    handshake_user(f->client_pkg, f->ntlm_identity, f->package_list, f->server_pkg, &hs);
     ck_assert_msg(hs.client_status == SEC_E_OK && hs.server_status == SEC_E_OK,
                   "%s -> %s: 0x%08x / 0x%08x", f->client_pkg, f->server_pkg,
                   (unsigned)hs.client_status, (unsigned)hs.server_status);
@@ -780,8 +736,6 @@ START_TEST(negotiate_forms)
     free(wire);
     free(plain);
     handshake_cleanup(&hs);
-    FreeCredentialsHandle(&cc);
-    FreeCredentialsHandle(&sc);
 }
 END_TEST
 

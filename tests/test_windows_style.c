@@ -9,95 +9,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "testlib.h"
-
-struct server {
-    pid_t pid;
-    FILE *to, *from;
-};
-
-static void server_start(struct server *s)
-{
-    int to[2], from[2];
-    char path[4096];
-    const char *top = getenv("top_builddir");
-    snprintf(path, sizeof(path), "%s/tests/windows-style-server", top ? top : ".");
-    ck_assert(pipe(to) == 0 && pipe(from) == 0);
-    s->pid = fork();
-    ck_assert(s->pid >= 0);
-    if (s->pid == 0) {
-        dup2(to[0], 0);
-        dup2(from[1], 1);
-        close(to[0]);
-        close(to[1]);
-        close(from[0]);
-        close(from[1]);
-        execl(path, path, (char *)NULL);
-        _exit(127);
-    }
-    close(to[0]);
-    close(from[1]);
-    s->to = fdopen(to[1], "w");
-    s->from = fdopen(from[0], "r");
-}
-
-static void put(struct server *s, const void *p, ULONG len)
-{
-    unsigned char h[4] = {len >> 24, len >> 16, len >> 8, len};
-    ck_assert_uint_eq(fwrite(h, 1, 4, s->to), 4);
-    ck_assert_uint_eq(fwrite(p, 1, len, s->to), len);
-    fflush(s->to);
-}
-
-static unsigned char *get(struct server *s, ULONG *len)
-{
-    unsigned char h[4];
-    ck_assert_msg(fread(h, 1, 4, s->from) == 4, "the server stopped talking (see its stderr)");
-    *len = (ULONG)h[0] << 24 | (ULONG)h[1] << 16 | (ULONG)h[2] << 8 | h[3];
-    unsigned char *p = malloc(*len + 1);
-    ck_assert(fread(p, 1, *len, s->from) == *len);
-    p[*len] = 0;
-    return p;
-}
-
-static SECURITY_STATUS get_status(struct server *s)
-{
-    ULONG len;
-    unsigned char *p = get(s, &len);
-    ck_assert_uint_eq(len, 4);
-    SECURITY_STATUS st =
-        (SECURITY_STATUS)((ULONG)p[0] << 24 | (ULONG)p[1] << 16 | (ULONG)p[2] << 8 | p[3]);
-    free(p);
-    return st;
-}
 
 START_TEST(serve_one_client)
 {
     bool ntlm = _i == 1;
-    struct server srv;
+    struct child srv;
     CredHandle cc;
     CtxtHandle ctx;
     TimeStamp ts;
     ULONG attrs, len;
     const char *target = realm_env("GSS_SSPI_TEST_SPN");
-    char *user;
-    if (ntlm) {
-        ck_assert_int_eq(acquire_outbound_password("Negotiate", realm_env("GSS_SSPI_TEST_USER"),
-                                                   realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
-                                                   realm_env("GSS_SSPI_TEST_PASSWORD"), "NTLM",
-                                                   &cc),
-                         SEC_E_OK);
-        ck_assert(asprintf(&user, "%s\\%s", realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
-                           realm_env("GSS_SSPI_TEST_USER")) > 0);
-    } else {
-        acquire_outbound_default("Negotiate", &cc);
-        ck_assert(asprintf(&user, "%s@%s", realm_env("GSS_SSPI_TEST_USER"),
-                           realm_env("GSS_SSPI_TEST_REALM")) > 0);
-    }
-    server_start(&srv);
+    acquire_outbound_user("Negotiate", ntlm, "NTLM", &cc);
+    const char *name = realm_env("GSS_SSPI_TEST_USER");
+    char *user = ntlm ? ntlm_user_name(name) : krb5_user_name(name);
+    child_start(&srv, "windows-style-server");
 
     unsigned char *reply = NULL;
     ULONG reply_len = 0;
@@ -119,12 +46,12 @@ START_TEST(serve_one_client)
         if (ob.cbBuffer == 0)
             break;
         ck_assert_int_ne(ss, SEC_E_OK); /* the server wants no more after its SEC_E_OK */
-        put(&srv, ob.pvBuffer, ob.cbBuffer);
+        child_put(&srv, ob.pvBuffer, ob.cbBuffer);
         FreeContextBuffer(ob.pvBuffer);
-        ss = get_status(&srv);
+        ss = child_get_status(&srv);
         ck_assert_msg(ss == SEC_E_OK || ss == SEC_I_CONTINUE_NEEDED, "server: 0x%08x",
                       (unsigned)ss);
-        reply = get(&srv, &reply_len);
+        reply = child_get(&srv, &reply_len);
         if (reply_len == 0)
             break;
     }
@@ -143,15 +70,15 @@ START_TEST(serve_one_client)
     SecBufferDesc d = {SECBUFFER_VERSION, 3, b};
     ck_assert_int_eq(EncryptMessage(&ctx, 0, &d, 0), SEC_E_OK);
     for (int i = 0; i < 3; i++)
-        put(&srv, b[i].pvBuffer, b[i].cbBuffer);
-    ck_assert_int_eq(get_status(&srv), SEC_E_OK);
-    char *seen = (char *)get(&srv, &len);
+        child_put(&srv, b[i].pvBuffer, b[i].cbBuffer);
+    ck_assert_int_eq(child_get_status(&srv), SEC_E_OK);
+    char *seen = child_get(&srv, &len);
     ck_assert_str_eq(seen, user);
     free(seen);
-    ck_assert_int_eq(get_status(&srv), SEC_E_OK);
+    ck_assert_int_eq(child_get_status(&srv), SEC_E_OK);
     unsigned char *parts[3];
     for (int i = 0; i < 3; i++) {
-        parts[i] = get(&srv, &len);
+        parts[i] = child_get(&srv, &len);
         b[i] = (SecBuffer){len,
                            i == 0   ? SECBUFFER_TOKEN
                            : i == 1 ? SECBUFFER_DATA
@@ -168,11 +95,7 @@ START_TEST(serve_one_client)
     free(expect);
     free(user);
 
-    fclose(srv.to);
-    fclose(srv.from);
-    int st;
-    ck_assert(waitpid(srv.pid, &st, 0) == srv.pid);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the server exited with 0x%x", st);
+    ck_assert_int_eq(child_finish(&srv), 0);
     DeleteSecurityContext(&ctx);
     FreeCredentialsHandle(&cc);
 }

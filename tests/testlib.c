@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gssapi/gssapi_ext.h>
 
@@ -12,6 +14,20 @@ const char *realm_env(const char *name)
     const char *v = getenv(name);
     ck_assert_msg(v != NULL, "%s is not set: run this test through tests/with-realm", name);
     return v;
+}
+
+char *ntlm_user_name(const char *user)
+{
+    char *s;
+    ck_assert(asprintf(&s, "%s\\%s", realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"), user) > 0);
+    return s;
+}
+
+char *krb5_user_name(const char *user)
+{
+    char *s;
+    ck_assert(asprintf(&s, "%s@%s", user, realm_env("GSS_SSPI_TEST_REALM")) > 0);
+    return s;
 }
 
 void acquire_inbound(const char *package, CredHandle *out)
@@ -53,6 +69,20 @@ SECURITY_STATUS acquire_outbound_password(const char *package, const char *user,
     return AcquireCredentialsHandleA(NULL, (SEC_CHAR *)package, SECPKG_CRED_OUTBOUND, NULL,
                                      package_list ? (void *)&ex : (void *)&plain, NULL, NULL, out,
                                      &ts);
+}
+
+void acquire_outbound_user(const char *package, bool ntlm, const char *package_list,
+                           CredHandle *out)
+{
+    if (!ntlm) {
+        acquire_outbound_default(package, out);
+        return;
+    }
+    SECURITY_STATUS s = acquire_outbound_password(
+        package, realm_env("GSS_SSPI_TEST_USER"), realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
+        realm_env("GSS_SSPI_TEST_PASSWORD"), package_list, out);
+    ck_assert_msg(s == SEC_E_OK, "%s credentials with an NTLM identity: 0x%08x", package,
+                  (unsigned)s);
 }
 
 void *channel_bindings_new(const char *application_data, ULONG *len)
@@ -155,6 +185,16 @@ void handshake_run(CredHandle *client_cred, CredHandle *server_cred, struct hand
     FreeContextBuffer(server_token);
 }
 
+void handshake_user(const char *client_pkg, bool ntlm, const char *package_list,
+                    const char *server_pkg, struct handshake *hs)
+{
+    acquire_outbound_user(client_pkg, ntlm, package_list, &hs->client_cred);
+    acquire_inbound(server_pkg, &hs->server_cred);
+    hs->have_creds = true;
+    hs->target = realm_env("GSS_SSPI_TEST_SPN");
+    handshake_run(&hs->client_cred, &hs->server_cred, hs);
+}
+
 void gss_handshake_run(struct gss_client *c, CredHandle *server_cred, struct handshake *hs)
 {
     OM_uint32 minor;
@@ -218,6 +258,14 @@ gss_cred_id_t gss_password_cred(gss_OID mech, const char *user, const char *pass
     return cred;
 }
 
+gss_cred_id_t gss_ntlm_user_cred(gss_OID mech)
+{
+    char *user = ntlm_user_name(realm_env("GSS_SSPI_TEST_USER"));
+    gss_cred_id_t cred = gss_password_cred(mech, user, realm_env("GSS_SSPI_TEST_PASSWORD"));
+    free(user);
+    return cred;
+}
+
 void handshake_cleanup(struct handshake *hs)
 {
     if (hs->have_client)
@@ -227,6 +275,25 @@ void handshake_cleanup(struct handshake *hs)
     hs->have_client = hs->have_server = false;
     free(hs->first_token);
     hs->first_token = NULL;
+    if (hs->have_creds) {
+        FreeCredentialsHandle(&hs->client_cred);
+        FreeCredentialsHandle(&hs->server_cred);
+        hs->have_creds = false;
+    }
+}
+
+void first_leg_context(const char *package, CredHandle *cred, CtxtHandle *ctx)
+{
+    unsigned char out[4096];
+    SecBuffer ob = {sizeof(out), SECBUFFER_TOKEN, out};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+    ULONG attrs;
+    TimeStamp ts;
+    acquire_outbound_default(package, cred);
+    ck_assert_int_eq(
+        InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN"), ISC_ALL,
+                                   0, SECURITY_NATIVE_DREP, NULL, 0, ctx, &od, &attrs, &ts),
+        SEC_I_CONTINUE_NEEDED);
 }
 
 SECURITY_STATUS accept_one(CredHandle *cred, const void *token, ULONG len, ULONG asc_req,
@@ -284,6 +351,72 @@ static gss_OID_desc ntlmssp = {10, "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"};
 gss_OID_desc *test_mech_krb5(void) { return &krb5; }
 gss_OID_desc *test_mech_spnego(void) { return &spnego; }
 gss_OID_desc *test_mech_ntlmssp(void) { return &ntlmssp; }
+
+/* fork + exec: a process that shares nothing with this one. */
+void child_start(struct child *c, const char *name)
+{
+    int to[2], from[2];
+    char path[4096];
+    const char *top = getenv("top_builddir");
+    snprintf(path, sizeof(path), "%s/tests/%s", top ? top : ".", name);
+    c->name = name;
+    ck_assert(pipe(to) == 0 && pipe(from) == 0);
+    c->pid = fork();
+    ck_assert(c->pid >= 0);
+    if (c->pid == 0) {
+        dup2(to[0], 0);
+        dup2(from[1], 1);
+        close(to[0]);
+        close(to[1]);
+        close(from[0]);
+        close(from[1]);
+        execl(path, path, (char *)NULL);
+        _exit(127);
+    }
+    close(to[0]);
+    close(from[1]);
+    c->to = fdopen(to[1], "w");
+    c->from = fdopen(from[0], "r");
+}
+
+void child_put(struct child *c, const void *p, uint32_t len)
+{
+    unsigned char h[4] = {len >> 24, len >> 16, len >> 8, len};
+    ck_assert_uint_eq(fwrite(h, 1, 4, c->to), 4);
+    ck_assert_uint_eq(fwrite(p, 1, len, c->to), len);
+    fflush(c->to);
+}
+
+void *child_get(struct child *c, uint32_t *len)
+{
+    unsigned char h[4];
+    ck_assert_msg(fread(h, 1, 4, c->from) == 4, "%s said nothing more (see its stderr)", c->name);
+    *len = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+    unsigned char *p = malloc(*len + 1);
+    ck_assert(fread(p, 1, *len, c->from) == *len);
+    p[*len] = 0;
+    return p;
+}
+
+SECURITY_STATUS child_get_status(struct child *c)
+{
+    uint32_t len;
+    unsigned char *p = child_get(c, &len);
+    ck_assert_uint_eq(len, 4);
+    uint32_t v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    free(p);
+    return (SECURITY_STATUS)v;
+}
+
+int child_finish(struct child *c)
+{
+    int st = 0;
+    fclose(c->to);
+    fclose(c->from);
+    ck_assert(waitpid(c->pid, &st, 0) == c->pid);
+    ck_assert_msg(WIFEXITED(st), "%s died of signal %d", c->name, WTERMSIG(st));
+    return WEXITSTATUS(st);
+}
 
 int run_suite(Suite *s)
 {

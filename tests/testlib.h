@@ -6,15 +6,33 @@
 #include <check.h>
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
-#include <stdio.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
 
 #include <gss-sspi.h>
 #include <sspi.h>
 
+/* Every security service, as Windows clients and servers ask for them. */
+#define ISC_ALL                                                                                    \
+    (ISC_REQ_MUTUAL_AUTH | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT |                       \
+     ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION)
+#define ASC_ALL                                                                                    \
+    (ASC_REQ_MUTUAL_AUTH | ASC_REQ_REPLAY_DETECT | ASC_REQ_SEQUENCE_DETECT |                       \
+     ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_CONNECTION)
+#define GSS_ALL                                                                                    \
+    (GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG |               \
+     GSS_C_INTEG_FLAG)
+
 /* An environment variable set up by tests/with-realm; aborts the test when
  * it is missing (the harness did not run). */
 const char *realm_env(const char *name);
+
+/* A user of the realm as an acceptor names it: "DOMAIN\user" (the NTLM
+ * domain) or "user@REALM"; malloc'ed. */
+char *ntlm_user_name(const char *user);
+char *krb5_user_name(const char *user);
 
 void acquire_inbound(const char *package, CredHandle *out);
 void acquire_outbound_default(const char *package, CredHandle *out);
@@ -22,6 +40,11 @@ void acquire_outbound_default(const char *package, CredHandle *out);
 SECURITY_STATUS acquire_outbound_password(const char *package, const char *user,
                                           const char *domain, const char *password,
                                           const char *package_list, CredHandle *out);
+/* The test user's outbound credentials for package: with ntlm, her password
+ * as an NTLM identity (Negotiate restricted to package_list; NULL: not
+ * restricted), else her Kerberos cache. */
+void acquire_outbound_user(const char *package, bool ntlm, const char *package_list,
+                           CredHandle *out);
 
 /* A SEC_CHANNEL_BINDINGS with application data only (what TLS servers use). */
 void *channel_bindings_new(const char *application_data, ULONG *len);
@@ -42,8 +65,15 @@ struct handshake {
     int legs;
     void *first_token; /* the client's first token, for replay tests */
     ULONG first_token_len;
+    CredHandle client_cred, server_cred; /* handshake_user's */
+    bool have_creds;
 };
 void handshake_run(CredHandle *client_cred, CredHandle *server_cred, struct handshake *hs);
+/* handshake_run to the test SPN between the test user's credentials for
+ * client_pkg (see acquire_outbound_user) and inbound ones for server_pkg;
+ * handshake_cleanup releases them too. */
+void handshake_user(const char *client_pkg, bool ntlm, const char *package_list,
+                    const char *server_pkg, struct handshake *hs);
 
 /* The same, with a raw GSS initiator (gss_init_sec_context) as the client. */
 struct gss_client {
@@ -55,8 +85,15 @@ struct gss_client {
 };
 void gss_handshake_run(struct gss_client *client, CredHandle *server_cred, struct handshake *hs);
 gss_cred_id_t gss_password_cred(gss_OID mech, const char *user, const char *password);
+/* The test user's NTLM identity ("DOMAIN\user", her password) for mech. */
+gss_cred_id_t gss_ntlm_user_cred(gss_OID mech);
 
 void handshake_cleanup(struct handshake *hs);
+
+/* Our initiator after its first InitializeSecurityContext (ISC_ALL, to
+ * the test SPN, with the default credentials for package in *cred): a
+ * context that is not yet established. */
+void first_leg_context(const char *package, CredHandle *cred, CtxtHandle *ctx);
 
 /* Accept one token into a new context; returns the status. */
 SECURITY_STATUS accept_one(CredHandle *cred, const void *token, ULONG len, ULONG asc_req,
@@ -70,6 +107,25 @@ char *context_last_error(CtxtHandle *ctx);
 gss_OID_desc *test_mech_krb5(void);
 gss_OID_desc *test_mech_spnego(void);
 gss_OID_desc *test_mech_ntlmssp(void);
+
+/* A helper program (tests/NAME under $top_builddir) in a process of its
+ * own, on a pair of pipes: items go both ways as a 4-byte big-endian length,
+ * then the bytes. */
+struct child {
+    const char *name;
+    pid_t pid;
+    FILE *to, *from;
+};
+void child_start(struct child *c, const char *name);
+void child_put(struct child *c, const void *p, uint32_t len); /* sent at once */
+/* The next item (malloc'ed, NUL-terminated); fails the test at the end of
+ * the child's output. */
+void *child_get(struct child *c, uint32_t *len);
+/* The next item, a SECURITY_STATUS in 4 bytes. */
+SECURITY_STATUS child_get_status(struct child *c);
+/* Closes both pipes and waits: the child's exit code (fails the test if it
+ * died of a signal). */
+int child_finish(struct child *c);
 
 /* Runs the suite, prints check's summary line, returns the exit code. */
 int run_suite(Suite *s);

@@ -71,7 +71,7 @@ struct options {
     gss_OID mech, cred_mech;
     const char *target, *user, *password, *cb;
     char hello[2048];
-    bool messages;
+    int no_messages;
 };
 
 static gss_OID mech_by_name(const char *name)
@@ -119,36 +119,24 @@ static void report(const char *what, OM_uint32 major, OM_uint32 minor, gss_OID m
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
+    const char *port = NULL, *mech = NULL, *cred_mech = NULL;
+    const struct wire_option table[] = {
+        {"--port", &port, NULL},
+        {"--mech", &mech, NULL},
+        {"--cred-mech", &cred_mech, NULL},
+        {"--target", &o->target, NULL},
+        {"--user", &o->user, NULL},
+        {"--password", &o->password, NULL},
+        {"--cb", &o->cb, NULL},
+        {"--no-messages", NULL, &o->no_messages},
+        {NULL, NULL, NULL},
+    };
     memset(o, 0, sizeof(*o));
-    o->messages = true;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--no-messages") == 0) {
-            o->messages = false;
-            continue;
-        }
-        if (i + 1 >= argc)
-            return -1;
-        const char *opt = argv[i], *val = argv[++i];
-        if (strcmp(opt, "--port") == 0)
-            o->port = atoi(val);
-        else if (strcmp(opt, "--mech") == 0)
-            o->mech = mech_by_name(val);
-        else if (strcmp(opt, "--cred-mech") == 0)
-            o->cred_mech = mech_by_name(val);
-        else if (strcmp(opt, "--target") == 0)
-            o->target = val;
-        else if (strcmp(opt, "--user") == 0)
-            o->user = val;
-        else if (strcmp(opt, "--password") == 0)
-            o->password = val;
-        else if (strcmp(opt, "--cb") == 0)
-            o->cb = val;
-        else if (strcmp(opt, "--hello") == 0) {
-            size_t n = strlen(o->hello);
-            snprintf(o->hello + n, sizeof(o->hello) - n, "%s\n", val);
-        } else
-            return -1;
-    }
+    if (wire_parse_options(argc, argv, table, o->hello, sizeof(o->hello)) != 0)
+        return -1;
+    o->port = port ? atoi(port) : 0;
+    o->mech = mech ? mech_by_name(mech) : GSS_C_NO_OID;
+    o->cred_mech = cred_mech ? mech_by_name(cred_mech) : GSS_C_NO_OID;
     return o->port > 0 && o->mech != GSS_C_NO_OID && o->target != NULL ? 0 : -1;
 }
 
@@ -220,28 +208,19 @@ static void dump(const char *what, const void *p, size_t n)
 
 static int exchange(struct session *s, gss_buffer_t out, gss_buffer_t in)
 {
-    struct wire_frame f;
-    unsigned char *t;
+    unsigned char *reply;
     uint32_t n;
-    if (wire_send(s->fd, WIRE_TOKEN, out->value, (uint32_t)out->length) != 0 ||
-        wire_recv(s->fd, &f) != 0)
+    if (wire_exchange(s->fd, out->value, (uint32_t)out->length, &s->server_status, &reply, &n) != 0)
         return -1;
-    if (wire_parse_reply(&f, &s->server_status, &t, &n) != 0) {
-        wire_frame_free(&f);
-        return -1;
-    }
     s->server_done = s->server_status != 0x00090312; /* SEC_I_CONTINUE_NEEDED */
     in->length = n;
-    in->value = n ? malloc(n) : NULL;
-    if (n)
-        memcpy(in->value, t, n);
+    in->value = reply;
     fprintf(stderr, "gss-client: sent %zu bytes, server %s with %u bytes\n", out->length,
             wire_status_name(s->server_status), (unsigned)n);
     if (getenv("INTEROP_DUMP") != NULL) {
         dump("sent", out->value, out->length);
-        dump("received", t, n);
+        dump("received", reply, n);
     }
-    wire_frame_free(&f);
     return 0;
 }
 
@@ -275,18 +254,6 @@ static void handshake(struct session *s, const struct options *o, gss_cred_id_t 
     gss_release_name(&minor, &target);
 }
 
-static void read_result(struct session *s)
-{
-    struct wire_frame f;
-    if (!s->server_done || wire_recv(s->fd, &f) != 0)
-        return;
-    if (f.type == WIRE_RESULT) {
-        snprintf(s->result, sizeof(s->result), "%s", (const char *)f.data);
-        fprintf(stderr, "server result:\n%s", s->result);
-    }
-    wire_frame_free(&f);
-}
-
 /* Sends one message frame and parses the answer of the same type; logs
  * the server's status when it could not open ours. */
 static int round_trip(struct session *s, unsigned char type, struct wire_msg *m,
@@ -318,14 +285,7 @@ static const char *seal_round_trip(struct session *s, const unsigned char *msg, 
         err = "server";
         goto out;
     }
-    for (uint32_t i = 0; i < reply.count; i++)
-        joined.length += reply.bufs[i].len;
-    joined.value = malloc(joined.length + 1);
-    joined.length = 0;
-    for (uint32_t i = 0; i < reply.count; i++) {
-        memcpy((char *)joined.value + joined.length, reply.bufs[i].data, reply.bufs[i].len);
-        joined.length += reply.bufs[i].len;
-    }
+    joined.value = wire_msg_join(&reply, &joined.length);
     OM_uint32 major = gss_unwrap(&minor, s->ctx, &joined, &plain, &conf, NULL);
     if (GSS_ERROR(major)) {
         report("gss_unwrap", major, minor, s->actual_mech);
@@ -402,23 +362,13 @@ static void run_messages(struct session *s, char *out, size_t n)
     snprintf(out, n, "%d/%d", ok, total);
 }
 
-static const char *field(const struct session *s, const char *key, char *buf, size_t n)
-{
-    if (!wire_kv(s->result, key, buf, n) || buf[0] == '\0')
-        snprintf(buf, n, "-");
-    for (char *p = buf; *p; p++)
-        if (*p == ' ')
-            *p = '_';
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
     struct options o;
     struct session s = {.ctx = GSS_C_NO_CONTEXT, .actual_mech = GSS_C_NO_OID};
     gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
     struct gss_channel_bindings_struct cb;
-    char messages[128] = "n/a", status[64], package[64], form[16], user[256], cbs[16];
+    char messages[128] = "n/a";
     OM_uint32 minor;
     if (parse_args(argc, argv, &o) != 0) {
         fprintf(stderr, "usage: see the comment at the top of gss_client.c\n");
@@ -438,19 +388,12 @@ int main(int argc, char **argv)
     s.major = acquire(&o, &cred);
     if (!GSS_ERROR(s.major)) {
         handshake(&s, &o, cred, o.cb ? &cb : GSS_C_NO_CHANNEL_BINDINGS);
-        read_result(&s);
-        if (o.messages && s.major == GSS_S_COMPLETE && s.server_done && s.server_status == 0)
+        if (s.server_done)
+            wire_read_result(s.fd, s.result, sizeof(s.result));
+        if (!o.no_messages && s.major == GSS_S_COMPLETE && s.server_done && s.server_status == 0)
             run_messages(&s, messages, sizeof(messages));
     }
-    if (!wire_kv(s.result, "status", status, sizeof(status)))
-        snprintf(status, sizeof(status), "-");
-    printf("RESULT status=%s package=%s form=%s user=%s cb=%s messages=%s client_status=%s "
-           "client_package=%s\n",
-           status, field(&s, "package", package, sizeof(package)),
-           field(&s, "form", form, sizeof(form)), field(&s, "user", user, sizeof(user)),
-           field(&s, "cb", cbs, sizeof(cbs)), messages, major_name(s.major),
-           mech_name(s.actual_mech));
-    fflush(stdout);
+    wire_print_result(s.result, "-", messages, major_name(s.major), mech_name(s.actual_mech));
     gss_delete_sec_context(&minor, &s.ctx, GSS_C_NO_BUFFER);
     gss_release_cred(&minor, &cred);
     wire_close(s.fd);

@@ -16,16 +16,10 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
@@ -148,16 +142,9 @@ static void echo_sealed(struct session *s, struct wire_msg *m)
     gss_buffer_desc joined = {0, NULL}, plain = GSS_C_EMPTY_BUFFER, wrapped = GSS_C_EMPTY_BUFFER;
     struct wire_msg reply = {.status = STATUS_ALTERED};
     int conf = 0;
-    for (uint32_t i = 0; i < m->count; i++)
-        joined.length += m->bufs[i].len;
-    joined.value = malloc(joined.length + 1);
+    joined.value = wire_msg_join(m, &joined.length);
     if (joined.value == NULL)
         goto out;
-    joined.length = 0;
-    for (uint32_t i = 0; i < m->count; i++) {
-        memcpy((char *)joined.value + joined.length, m->bufs[i].data, m->bufs[i].len);
-        joined.length += m->bufs[i].len;
-    }
     if (GSS_ERROR(gss_unwrap(&minor, s->ctx, &joined, &plain, &conf, NULL)) || !conf)
         goto out;
     if (GSS_ERROR(gss_wrap(&minor, s->ctx, 1, GSS_C_QOP_DEFAULT, &plain, &conf, &wrapped)))
@@ -194,77 +181,33 @@ out:
     gss_release_buffer(&minor, &mic);
 }
 
-static void serve(wire_socket fd)
+static void echo(void *session, unsigned char type, struct wire_msg *m)
+{
+    if (type == WIRE_SEAL)
+        echo_sealed(session, m);
+    else
+        echo_signed(session, m);
+}
+
+static void serve(wire_socket fd, const char *hello)
 {
     struct session s = {.fd = fd, .ctx = GSS_C_NO_CONTEXT, .src = GSS_C_NO_NAME};
-    struct wire_frame f;
     char cb[1024];
     OM_uint32 minor;
-    struct timeval tv = {60, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    if (wire_recv(fd, &f) != 0 || f.type != WIRE_HELLO) {
-        wire_frame_free(&f);
-        return;
-    }
-    if (wire_kv((const char *)f.data, "cb", cb, sizeof(cb))) {
+    if (wire_kv(hello, "cb", cb, sizeof(cb))) {
         s.have_cb = true;
         s.cb.application_data.length = strlen(cb);
         s.cb.application_data.value = cb;
     }
-    wire_frame_free(&f);
     authenticate(&s);
     send_result(&s);
-    while (s.major == GSS_S_COMPLETE && wire_recv(fd, &f) == 0) {
-        struct wire_msg m;
-        if ((f.type != WIRE_SEAL && f.type != WIRE_SIGN) || wire_parse_msg(&f, &m) != 0) {
-            wire_frame_free(&f);
-            break;
-        }
-        if (f.type == WIRE_SEAL)
-            echo_sealed(&s, &m);
-        else
-            echo_signed(&s, &m);
-        wire_frame_free(&f);
-    }
+    if (s.major == GSS_S_COMPLETE)
+        wire_serve_messages(fd, &s, echo);
     gss_delete_sec_context(&minor, &s.ctx, GSS_C_NO_BUFFER);
     gss_release_name(&minor, &s.src);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || strcmp(argv[1], "--port-file") != 0) {
-        fprintf(stderr, "usage: %s --port-file FILE\n", argv[0]);
-        return 2;
-    }
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGCHLD, SIG_IGN);
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
-    socklen_t alen = sizeof(addr);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(lfd, 16) != 0 ||
-        getsockname(lfd, (struct sockaddr *)&addr, &alen) != 0) {
-        perror("gss-server: listen");
-        return 1;
-    }
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", argv[2]);
-    FILE *pf = fopen(tmp, "w");
-    if (pf == NULL || fprintf(pf, "%d\n", ntohs(addr.sin_port)) < 0 || fclose(pf) != 0 ||
-        rename(tmp, argv[2]) != 0) {
-        perror("gss-server: port file");
-        return 1;
-    }
-    for (;;) {
-        int fd = accept(lfd, NULL, NULL);
-        if (fd < 0)
-            continue;
-        if (fork() == 0) {
-            close(lfd);
-            serve(fd);
-            close(fd);
-            _exit(0);
-        }
-        close(fd);
-    }
+    return wire_server_main(argc, argv, "gss-server", serve);
 }

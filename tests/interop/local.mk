@@ -7,6 +7,8 @@
 # tests/interop/README.md.
 
 INTEROP_WIRE = tests/interop/wire.c tests/interop/wire.h
+# What the two SSPI programs (interop-server, sspi-client) share besides.
+INTEROP_SSPI_WIRE = tests/interop/sspi_wire.c tests/interop/sspi_wire.h $(INTEROP_WIRE)
 
 # The native programs build with `make check` too, so header changes that
 # break them show at once; the matrix itself runs only with `make interop`.
@@ -18,9 +20,9 @@ check_PROGRAMS += \
 	tests/interop/ntlm-auth-client \
 	tests/interop/interop-replay
 
-tests_interop_interop_server_SOURCES = tests/interop/interop_server.c $(INTEROP_WIRE)
+tests_interop_interop_server_SOURCES = tests/interop/interop_server.c $(INTEROP_SSPI_WIRE)
 tests_interop_interop_server_LDADD = libgss-sspi.la
-tests_interop_sspi_client_SOURCES = tests/interop/sspi_client.c $(INTEROP_WIRE)
+tests_interop_sspi_client_SOURCES = tests/interop/sspi_client.c $(INTEROP_SSPI_WIRE)
 tests_interop_sspi_client_LDADD = libgss-sspi.la
 tests_interop_gss_server_SOURCES = tests/interop/gss_server.c $(INTEROP_WIRE)
 tests_interop_gss_server_LDADD = $(GSSAPI_LIBS)
@@ -45,11 +47,12 @@ tests/interop/gss-client-heimdal: $(INTEROP_SRC)/gss_client.c $(INTEROP_SRC)/wir
 	    -Wl,-rpath,$$(pkg-config --variable=libdir heimdal-gssapi); \
 	else echo "interop: no heimdal-gssapi (apt-get install heimdal-multidev): Heimdal cells will skip"; fi
 
-tests/interop/sspi-client.exe: $(INTEROP_SRC)/sspi_client.c $(INTEROP_SRC)/wire.c $(INTEROP_SRC)/wire.h
+tests/interop/sspi-client.exe: $(INTEROP_SRC)/sspi_client.c $(INTEROP_SRC)/sspi_wire.c \
+		$(INTEROP_SRC)/sspi_wire.h $(INTEROP_SRC)/wire.c $(INTEROP_SRC)/wire.h
 	$(AM_V_CC)$(MKDIR_P) tests/interop; \
 	if command -v $(INTEROP_MINGW_CC) >/dev/null 2>&1; then \
-	  $(INTEROP_MINGW_CC) -std=c11 $(WARN_CFLAGS) -O2 -o $@ \
-	    $(INTEROP_SRC)/sspi_client.c $(INTEROP_SRC)/wire.c -lsecur32 -lws2_32; \
+	  $(INTEROP_MINGW_CC) -std=c11 $(WARN_CFLAGS) -O2 -o $@ $(INTEROP_SRC)/sspi_client.c \
+	    $(INTEROP_SRC)/sspi_wire.c $(INTEROP_SRC)/wire.c -lsecur32 -lws2_32; \
 	else echo "interop: no $(INTEROP_MINGW_CC) (apt-get install gcc-mingw-w64-x86-64): Wine cells will skip"; fi
 
 INTEROP_BUILT = \

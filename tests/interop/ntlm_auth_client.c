@@ -143,60 +143,19 @@ static const char *ask(struct helper *h, const char *request, char *answer)
     return answer;
 }
 
-/* Our token to the server; its status and token back (token malloc'ed). */
-static int relay(wire_socket fd, const unsigned char *token, size_t len, uint32_t *status,
-                 unsigned char **reply, uint32_t *reply_len)
-{
-    struct wire_frame f;
-    unsigned char *t;
-    if (wire_send(fd, WIRE_TOKEN, token, (uint32_t)len) != 0 || wire_recv(fd, &f) != 0)
-        return -1;
-    if (wire_parse_reply(&f, status, &t, reply_len) != 0) {
-        wire_frame_free(&f);
-        return -1;
-    }
-    *reply = malloc(*reply_len + 1);
-    if (*reply != NULL)
-        memcpy(*reply, t, *reply_len);
-    wire_frame_free(&f);
-    return *reply ? 0 : -1;
-}
-
-static const char *field(const char *result, const char *key, char *buf, size_t n)
-{
-    if (!wire_kv(result, key, buf, n) || buf[0] == '\0')
-        snprintf(buf, n, "-");
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
-    const char *user = NULL, *domain = NULL, *password = NULL, *tool = "ntlm_auth", *config = NULL,
-               *protocol = "ntlmssp-client-1";
-    char hello[2048] = "";
-    int port = 0;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const char *opt = argv[i], *val = argv[i + 1];
-        if (strcmp(opt, "--port") == 0)
-            port = atoi(val);
-        else if (strcmp(opt, "--user") == 0)
-            user = val;
-        else if (strcmp(opt, "--domain") == 0)
-            domain = val;
-        else if (strcmp(opt, "--password") == 0)
-            password = val;
-        else if (strcmp(opt, "--ntlm-auth") == 0)
-            tool = val;
-        else if (strcmp(opt, "--configfile") == 0)
-            config = val;
-        else if (strcmp(opt, "--protocol") == 0)
-            protocol = val;
-        else if (strcmp(opt, "--hello") == 0) {
-            size_t n = strlen(hello);
-            snprintf(hello + n, sizeof(hello) - n, "%s\n", val);
-        }
-    }
-    if (port <= 0 || user == NULL || domain == NULL || password == NULL) {
+    const char *port = NULL, *user = NULL, *domain = NULL, *password = NULL, *tool = "ntlm_auth",
+               *config = NULL, *protocol = "ntlmssp-client-1";
+    const struct wire_option table[] = {
+        {"--port", &port, NULL},         {"--user", &user, NULL},
+        {"--domain", &domain, NULL},     {"--password", &password, NULL},
+        {"--ntlm-auth", &tool, NULL},    {"--configfile", &config, NULL},
+        {"--protocol", &protocol, NULL}, {NULL, NULL, NULL},
+    };
+    char hello[2048];
+    if (wire_parse_options(argc, argv, table, hello, sizeof(hello)) != 0 || port == NULL ||
+        atoi(port) <= 0 || user == NULL || domain == NULL || password == NULL) {
         fprintf(stderr, "usage: see the comment at the top of ntlm_auth_client.c\n");
         return 2;
     }
@@ -213,10 +172,10 @@ int main(int argc, char **argv)
 
     static char line[MAX_LINE], request[MAX_LINE];
     static unsigned char token[MAX_LINE];
-    char result[4096] = "", status[64] = "-", buf[4][256];
+    char result[4096] = "";
     const char *code = "-", *version = "-";
     struct helper h;
-    wire_socket fd = wire_connect(port);
+    wire_socket fd = wire_connect(atoi(port));
     if (fd == WIRE_BAD_SOCKET || start_helper(&h, args) != 0) {
         fprintf(stderr, "ntlm-auth-client: cannot connect or start %s\n", tool);
         return 1;
@@ -240,7 +199,7 @@ int main(int argc, char **argv)
             version = describe_authenticate(auth, len - (size_t)(auth - token));
         free(reply);
         reply = NULL;
-        if (relay(fd, token, len, &server, &reply, &reply_len) != 0)
+        if (wire_exchange(fd, token, (uint32_t)len, &server, &reply, &reply_len) != 0)
             break;
         fprintf(stderr, "ntlm-auth-client: server %s with %u bytes\n", wire_status_name(server),
                 (unsigned)reply_len);
@@ -253,23 +212,9 @@ int main(int argc, char **argv)
             code = ask(&h, request, line);
     }
     free(reply);
-    if (server != SEC_I_CONTINUE_NEEDED) {
-        struct wire_frame f;
-        if (wire_recv(fd, &f) == 0) {
-            if (f.type == WIRE_RESULT)
-                snprintf(result, sizeof(result), "%s", (const char *)f.data);
-            wire_frame_free(&f);
-        }
-        fprintf(stderr, "server result:\n%s", result);
-    }
-    field(result, "status", status, sizeof(status));
-    printf("RESULT status=%s package=%s form=%s user=%s cb=%s messages=n/a client_status=%s "
-           "client_package=%s\n",
-           status, field(result, "package", buf[0], sizeof(buf[0])),
-           field(result, "form", buf[1], sizeof(buf[1])),
-           field(result, "user", buf[2], sizeof(buf[2])),
-           field(result, "cb", buf[3], sizeof(buf[3])), code, version);
-    fflush(stdout);
+    if (server != SEC_I_CONTINUE_NEEDED)
+        wire_read_result(fd, result, sizeof(result));
+    wire_print_result(result, "-", "n/a", code, version);
     fclose(h.to);
     fclose(h.from);
     waitpid(h.pid, NULL, 0);

@@ -286,13 +286,6 @@ static void describe_reply(const unsigned char *p, size_t n, char *out, size_t s
 
 /* ---- replay ------------------------------------------------------------------ */
 
-static const char *field(const char *result, const char *key, char *buf, size_t n)
-{
-    if (!wire_kv(result, key, buf, n) || buf[0] == '\0')
-        snprintf(buf, n, "-");
-    return buf;
-}
-
 static int replay(int port, const char *token_file, const char *hello)
 {
     size_t len;
@@ -300,35 +293,27 @@ static int replay(int port, const char *token_file, const char *hello)
     if (token == NULL)
         return 1;
     wire_socket fd = wire_connect(port);
-    struct wire_frame f = {0}, r = {0};
     uint32_t status = 0, n = 0;
     unsigned char *reply = NULL;
-    char result[4096] = "", what[256], b[5][256];
+    char result[4096] = "", what[256];
     if (fd == WIRE_BAD_SOCKET || wire_send(fd, WIRE_HELLO, hello, (uint32_t)strlen(hello)) != 0 ||
-        wire_send(fd, WIRE_TOKEN, token, (uint32_t)len) != 0 || wire_recv(fd, &f) != 0 ||
-        wire_parse_reply(&f, &status, &reply, &n) != 0) {
+        wire_exchange(fd, token, (uint32_t)len, &status, &reply, &n) != 0) {
         fprintf(stderr, "interop-replay: no reply from port %d\n", port);
         return 1;
     }
     describe_reply(reply, n, what, sizeof(what));
-    if (status != SEC_I_CONTINUE_NEEDED && wire_recv(fd, &r) == 0 && r.type == WIRE_RESULT)
-        snprintf(result, sizeof(result), "%s", (const char *)r.data);
-    fprintf(stderr, "interop-replay: %s: server %s, reply %s\nserver result:\n%s", token_file,
-            wire_status_name(status), what, result);
-    /* A continuing server sent no RESULT yet: the package is the one it chose. */
-    const char *package = field(result, "package", b[0], sizeof(b[0]));
-    const char *form = field(result, "form", b[1], sizeof(b[1]));
-    if (status == SEC_I_CONTINUE_NEEDED) {
-        package = strstr(what, "NTLMSSP") ? "NTLM" : strstr(what, "KRB5") ? "Kerberos" : "-";
-        form = what[0] == 'N' ? "spnego" : "raw";
-    }
-    printf("RESULT status=%s package=%s form=%s user=%s cb=%s messages=n/a client_status=%s "
-           "client_package=-\n",
-           wire_status_name(status), package, form, field(result, "user", b[2], sizeof(b[2])),
-           field(result, "cb", b[3], sizeof(b[3])), what);
-    fflush(stdout);
-    wire_frame_free(&f);
-    wire_frame_free(&r);
+    fprintf(stderr, "interop-replay: %s: server %s, reply %s\n", token_file,
+            wire_status_name(status), what);
+    if (status != SEC_I_CONTINUE_NEEDED)
+        wire_read_result(fd, result, sizeof(result));
+    else /* no RESULT yet: the package is the one the server chose */
+        snprintf(result, sizeof(result), "package=%s\nform=%s\n",
+                 strstr(what, "NTLMSSP") ? "NTLM"
+                 : strstr(what, "KRB5")  ? "Kerberos"
+                                         : "-",
+                 what[0] == 'N' ? "spnego" : "raw");
+    wire_print_result(result, wire_status_name(status), "n/a", what, "-");
+    free(reply);
     wire_close(fd);
     free(token);
     return 0;
@@ -336,27 +321,18 @@ static int replay(int port, const char *token_file, const char *hello)
 
 int main(int argc, char **argv)
 {
-    const char *setup_dir = NULL, *keys = NULL, *token = NULL;
-    char hello[1024] = "";
-    int port = 0;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--setup") == 0)
-            setup_dir = argv[i + 1];
-        else if (strcmp(argv[i], "--keys") == 0)
-            keys = argv[i + 1];
-        else if (strcmp(argv[i], "--port") == 0)
-            port = atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--token") == 0)
-            token = argv[i + 1];
-        else if (strcmp(argv[i], "--hello") == 0) {
-            size_t n = strlen(hello);
-            snprintf(hello + n, sizeof(hello) - n, "%s\n", argv[i + 1]);
-        }
-    }
+    const char *setup_dir = NULL, *keys = NULL, *port = NULL, *token = NULL;
+    const struct wire_option table[] = {
+        {"--setup", &setup_dir, NULL}, {"--keys", &keys, NULL}, {"--port", &port, NULL},
+        {"--token", &token, NULL},     {NULL, NULL, NULL},
+    };
+    char hello[1024];
+    if (wire_parse_options(argc, argv, table, hello, sizeof(hello)) != 0)
+        setup_dir = keys = port = token = NULL; /* the usage below */
     if (setup_dir != NULL && keys != NULL)
         return setup(setup_dir, keys) == 0 ? 0 : 1;
-    if (port > 0 && token != NULL)
-        return replay(port, token, hello);
+    if (port != NULL && atoi(port) > 0 && token != NULL)
+        return replay(atoi(port), token, hello);
     fprintf(stderr, "usage: see the comment at the top of replay_client.c\n");
     return 2;
 }

@@ -17,23 +17,11 @@
  * Prints one line: RESULT status=... package=... form=... user=... cb=...
  * messages=... client_status=... client_package=...
  */
-#ifdef _WIN32
-/* Windows needs this order: winsock2 before windows, windows before security. */
-// clang-format off
-#define SECURITY_WIN32
-#include <winsock2.h>
-#include <windows.h>
-#include <security.h>
-// clang-format on
-#else
-#include <security.h>
-#endif
+#include "sspi_wire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "wire.h"
 
 #define ISC_FLAGS                                                                                  \
     (ISC_REQ_MUTUAL_AUTH | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT |                       \
@@ -44,9 +32,9 @@
 
 struct options {
     int port;
-    char *package, *target, *user, *domain, *password, *cb;
+    const char *package, *target, *user, *domain, *password, *cb;
     char hello[2048];
-    int messages;
+    int no_messages;
 };
 
 struct client {
@@ -64,38 +52,22 @@ struct client {
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
+    const char *port = NULL;
+    const struct wire_option table[] = {
+        {"--port", &port, NULL},
+        {"--package", &o->package, NULL},
+        {"--target", &o->target, NULL},
+        {"--user", &o->user, NULL},
+        {"--domain", &o->domain, NULL},
+        {"--password", &o->password, NULL},
+        {"--cb", &o->cb, NULL},
+        {"--no-messages", NULL, &o->no_messages},
+        {NULL, NULL, NULL},
+    };
     memset(o, 0, sizeof(*o));
-    o->messages = 1;
-    for (int i = 1; i < argc; i++) {
-        char **slot = NULL;
-        if (strcmp(argv[i], "--no-messages") == 0) {
-            o->messages = 0;
-            continue;
-        }
-        if (i + 1 >= argc)
-            return -1;
-        if (strcmp(argv[i], "--port") == 0)
-            o->port = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--hello") == 0) {
-            size_t n = strlen(o->hello);
-            snprintf(o->hello + n, sizeof(o->hello) - n, "%s\n", argv[++i]);
-        } else if (strcmp(argv[i], "--package") == 0)
-            slot = &o->package;
-        else if (strcmp(argv[i], "--target") == 0)
-            slot = &o->target;
-        else if (strcmp(argv[i], "--user") == 0)
-            slot = &o->user;
-        else if (strcmp(argv[i], "--domain") == 0)
-            slot = &o->domain;
-        else if (strcmp(argv[i], "--password") == 0)
-            slot = &o->password;
-        else if (strcmp(argv[i], "--cb") == 0)
-            slot = &o->cb;
-        else
-            return -1;
-        if (slot != NULL)
-            *slot = argv[++i];
-    }
+    if (wire_parse_options(argc, argv, table, o->hello, sizeof(o->hello)) != 0)
+        return -1;
+    o->port = port ? atoi(port) : 0;
     return o->port > 0 && o->package != NULL && o->target != NULL ? 0 : -1;
 }
 
@@ -113,48 +85,21 @@ static SECURITY_STATUS acquire(const struct options *o, CredHandle *cred)
         id.PasswordLength = o->password ? (ULONG)strlen(o->password) : 0;
         id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
     }
-    return AcquireCredentialsHandleA(NULL, o->package, SECPKG_CRED_OUTBOUND, NULL,
+    return AcquireCredentialsHandleA(NULL, (char *)o->package, SECPKG_CRED_OUTBOUND, NULL,
                                      o->user ? &id : NULL, NULL, NULL, cred, &ts);
-}
-
-/* A SEC_CHANNEL_BINDINGS with application data only. */
-static void set_bindings(struct client *c, const char *app_data)
-{
-    size_t n = strlen(app_data);
-    c->cb_len = (ULONG)(sizeof(SEC_CHANNEL_BINDINGS) + n);
-    c->cb = calloc(1, c->cb_len);
-    if (c->cb == NULL)
-        return;
-    SEC_CHANNEL_BINDINGS *h = (SEC_CHANNEL_BINDINGS *)c->cb;
-    h->cbApplicationDataLength = (ULONG)n;
-    h->dwApplicationDataOffset = sizeof(*h);
-    memcpy(c->cb + sizeof(*h), app_data, n);
 }
 
 /* Sends our token, reads the server's REPLY into a malloc'ed copy. */
 static int exchange(struct client *c, const void *token, ULONG len, unsigned char **reply,
                     ULONG *reply_len)
 {
-    struct wire_frame f;
-    uint32_t status, n;
-    unsigned char *t;
-    *reply = NULL;
-    *reply_len = 0;
-    if (wire_send(c->fd, WIRE_TOKEN, token, (uint32_t)len) != 0 || wire_recv(c->fd, &f) != 0)
+    uint32_t n;
+    if (wire_exchange(c->fd, token, (uint32_t)len, &c->server_status, reply, &n) != 0)
         return -1;
-    if (wire_parse_reply(&f, &status, &t, &n) != 0) {
-        wire_frame_free(&f);
-        return -1;
-    }
-    c->server_status = status;
-    c->server_done = status != (uint32_t)SEC_I_CONTINUE_NEEDED;
-    if (n > 0 && (*reply = malloc(n)) != NULL) {
-        memcpy(*reply, t, n);
-        *reply_len = n;
-    }
+    *reply_len = n;
+    c->server_done = c->server_status != (uint32_t)SEC_I_CONTINUE_NEEDED;
     fprintf(stderr, "sspi-client: sent %u bytes, server %s with %u bytes\n", (unsigned)len,
-            wire_status_name(status), (unsigned)n);
-    wire_frame_free(&f);
+            wire_status_name(c->server_status), (unsigned)n);
     return 0;
 }
 
@@ -174,8 +119,8 @@ static void handshake(struct client *c, const struct options *o)
         if (c->cb != NULL)
             in[in_d.cBuffers++] = (SecBuffer){c->cb_len, SECBUFFER_CHANNEL_BINDINGS, c->cb};
         c->status = InitializeSecurityContextA(
-            &c->cred, c->have_ctx ? &c->ctx : NULL, o->target, ISC_FLAGS, 0, SECURITY_NATIVE_DREP,
-            in_d.cBuffers ? &in_d : NULL, 0, &c->ctx, &out_d, &attrs, &ts);
+            &c->cred, c->have_ctx ? &c->ctx : NULL, (char *)o->target, ISC_FLAGS, 0,
+            SECURITY_NATIVE_DREP, in_d.cBuffers ? &in_d : NULL, 0, &c->ctx, &out_d, &attrs, &ts);
         free(server_token);
         server_token = NULL;
         fprintf(stderr, "sspi-client: InitializeSecurityContext: %s, %u bytes out\n",
@@ -195,127 +140,37 @@ static void handshake(struct client *c, const struct options *o)
     free(server_token);
 }
 
-/* The server's RESULT frame, after its final REPLY. */
-static void read_result(struct client *c)
-{
-    struct wire_frame f;
-    if (!c->server_done || wire_recv(c->fd, &f) != 0)
-        return;
-    if (f.type == WIRE_RESULT) {
-        snprintf(c->result, sizeof(c->result), "%s", (const char *)f.data);
-        fprintf(stderr, "server result:\n%s", c->result);
-    }
-    wire_frame_free(&f);
-}
-
-/* A SecBufferDesc over a received message; a STREAM gets its DATA output. */
-static void message_desc(struct wire_msg *m, SecBuffer bufs[WIRE_MAX_BUFS + 1], SecBufferDesc *d)
-{
-    d->ulVersion = SECBUFFER_VERSION;
-    d->cBuffers = 0;
-    d->pBuffers = bufs;
-    for (uint32_t i = 0; i < m->count; i++)
-        bufs[d->cBuffers++] = (SecBuffer){m->bufs[i].len, m->bufs[i].type, m->bufs[i].data};
-    if (wire_msg_find(m, WIRE_BUF_STREAM) != NULL)
-        bufs[d->cBuffers++] = (SecBuffer){0, SECBUFFER_DATA, NULL};
-}
-
-static int plaintext_matches(SecBufferDesc *d, const unsigned char *want, uint32_t len)
-{
-    for (ULONG i = 0; i < d->cBuffers; i++) {
-        SecBuffer *b = &d->pBuffers[i];
-        if ((b->BufferType & ~SECBUFFER_ATTRMASK) == SECBUFFER_DATA)
-            return b->cbBuffer == len && memcmp(b->pvBuffer, want, len) == 0;
-    }
-    return 0;
-}
-
-/* Sends what we protected, reads the server's answer; NULL frame data on error. */
-static int send_and_receive(struct client *c, unsigned char type, SecBuffer *bufs, int n,
-                            struct wire_frame *f, struct wire_msg *reply)
-{
-    struct wire_msg m = {0};
-    m.count = (uint32_t)n;
-    for (int i = 0; i < n; i++)
-        m.bufs[i] = (struct wire_buf){bufs[i].BufferType, bufs[i].cbBuffer, bufs[i].pvBuffer};
-    if (wire_send_msg(c->fd, type, &m) != 0 || wire_recv(c->fd, f) != 0)
-        return -1;
-    if (f->type != type || wire_parse_msg(f, reply) != 0) {
-        wire_frame_free(f);
-        return -1;
-    }
-    return 0;
-}
-
-/* One message each way, sealed; returns the failing status, or SEC_E_OK. */
-static SECURITY_STATUS seal_round_trip(struct client *c, SecPkgContext_Sizes *sz, int i)
+/* One message each way, sealed (WIRE_SEAL) or signed (WIRE_SIGN): the
+ * server opens ours and protects the same bytes back.  Returns the failing
+ * status, or SEC_E_OK. */
+static SECURITY_STATUS round_trip(struct client *c, const SecPkgContext_Sizes *sz,
+                                  unsigned char type, int i)
 {
     uint32_t len;
-    unsigned char *msg = wire_test_message(i, &len), *data = malloc(len);
-    unsigned char *token = malloc(sz->cbSecurityTrailer + 1), *pad = malloc(sz->cbBlockSize + 1);
-    SECURITY_STATUS s = SEC_E_INSUFFICIENT_MEMORY;
+    unsigned char *msg = wire_test_message(i, &len);
+    struct sspi_message out = {0};
+    struct sspi_received in;
     struct wire_frame f = {0};
-    struct wire_msg reply;
-    ULONG qop = 0;
-    if (msg == NULL || data == NULL || token == NULL || pad == NULL)
-        goto out;
-    memcpy(data, msg, len);
-    SecBuffer bufs[3] = {{sz->cbSecurityTrailer, SECBUFFER_TOKEN, token},
-                         {len, SECBUFFER_DATA, data},
-                         {sz->cbBlockSize, SECBUFFER_PADDING, pad}};
-    SecBufferDesc d = {SECBUFFER_VERSION, 3, bufs};
-    if ((s = EncryptMessage(&c->ctx, 0, &d, 0)) != SEC_E_OK)
+    struct wire_msg m = {0}, reply;
+    SECURITY_STATUS s =
+        msg ? sspi_protect(&c->ctx, sz, type, msg, len, &out) : SEC_E_INSUFFICIENT_MEMORY;
+    if (s != SEC_E_OK)
         goto out;
     s = SEC_E_INTERNAL_ERROR;
-    if (send_and_receive(c, WIRE_SEAL, bufs, 3, &f, &reply) != 0)
+    sspi_message_to_wire(&out, &m);
+    if (wire_send_msg(c->fd, type, &m) != 0 || wire_recv(c->fd, &f) != 0 || f.type != type ||
+        wire_parse_msg(&f, &reply) != 0)
         goto out;
     if ((s = (SECURITY_STATUS)reply.status) != SEC_E_OK)
         goto out;
-    SecBuffer in[WIRE_MAX_BUFS + 1];
-    SecBufferDesc in_d;
-    message_desc(&reply, in, &in_d);
-    if ((s = DecryptMessage(&c->ctx, &in_d, 0, &qop)) != SEC_E_OK)
+    if ((s = sspi_open(&c->ctx, type, &reply, &in)) != SEC_E_OK)
         goto out;
-    s = plaintext_matches(&in_d, msg, len) ? SEC_E_OK : SEC_E_MESSAGE_ALTERED;
+    if (in.data == NULL || in.data->cbBuffer != len || memcmp(in.data->pvBuffer, msg, len) != 0)
+        s = SEC_E_MESSAGE_ALTERED;
 out:
     wire_frame_free(&f);
+    sspi_message_free(&out);
     free(msg);
-    free(data);
-    free(token);
-    free(pad);
-    return s;
-}
-
-/* One message each way, signed. */
-static SECURITY_STATUS sign_round_trip(struct client *c, SecPkgContext_Sizes *sz, int i)
-{
-    uint32_t len;
-    unsigned char *msg = wire_test_message(i, &len), *sig = malloc(sz->cbMaxSignature + 1);
-    SECURITY_STATUS s = SEC_E_INSUFFICIENT_MEMORY;
-    struct wire_frame f = {0};
-    struct wire_msg reply;
-    ULONG qop = 0;
-    if (msg == NULL || sig == NULL)
-        goto out;
-    SecBuffer bufs[2] = {{len, SECBUFFER_DATA, msg}, {sz->cbMaxSignature, SECBUFFER_TOKEN, sig}};
-    SecBufferDesc d = {SECBUFFER_VERSION, 2, bufs};
-    if ((s = MakeSignature(&c->ctx, 0, &d, 0)) != SEC_E_OK)
-        goto out;
-    s = SEC_E_INTERNAL_ERROR;
-    if (send_and_receive(c, WIRE_SIGN, bufs, 2, &f, &reply) != 0)
-        goto out;
-    if ((s = (SECURITY_STATUS)reply.status) != SEC_E_OK)
-        goto out;
-    SecBuffer in[WIRE_MAX_BUFS + 1];
-    SecBufferDesc in_d;
-    message_desc(&reply, in, &in_d);
-    if ((s = VerifySignature(&c->ctx, &in_d, 0, &qop)) != SEC_E_OK)
-        goto out;
-    s = plaintext_matches(&in_d, msg, len) ? SEC_E_OK : SEC_E_MESSAGE_ALTERED;
-out:
-    wire_frame_free(&f);
-    free(msg);
-    free(sig);
     return s;
 }
 
@@ -324,8 +179,8 @@ static void run_messages(struct client *c, char *out, size_t n)
 {
     static const struct {
         const char *name;
-        SECURITY_STATUS (*run)(struct client *, SecPkgContext_Sizes *, int);
-    } kinds[] = {{"seal", seal_round_trip}, {"sign", sign_round_trip}};
+        unsigned char type;
+    } kinds[] = {{"seal", WIRE_SEAL}, {"sign", WIRE_SIGN}};
     SecPkgContext_Sizes sz;
     SECURITY_STATUS s = QueryContextAttributesA(&c->ctx, SECPKG_ATTR_SIZES, &sz);
     int ok = 0, total = 2 * WIRE_N_MESSAGES;
@@ -335,7 +190,7 @@ static void run_messages(struct client *c, char *out, size_t n)
     }
     for (int i = 0; i < WIRE_N_MESSAGES; i++) {
         for (size_t k = 0; k < 2; k++) {
-            s = kinds[k].run(c, &sz, i);
+            s = round_trip(c, &sz, kinds[k].type, i);
             if (s != SEC_E_OK) {
                 snprintf(out, n, "%d/%d(%s#%d:%s)", ok, total, kinds[k].name, i,
                          wire_status_name((uint32_t)s));
@@ -360,23 +215,11 @@ static void client_package(struct client *c, char *out, size_t n)
     }
 }
 
-/* A RESULT value with spaces made safe, "-" when absent. */
-static const char *field(const struct client *c, const char *key, char *buf, size_t n)
-{
-    if (!wire_kv(c->result, key, buf, n) || buf[0] == '\0')
-        snprintf(buf, n, "-");
-    for (char *p = buf; *p; p++)
-        if (*p == ' ')
-            *p = '_';
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
     struct options o;
     struct client c;
     char messages[128] = "n/a", pkg[64];
-    char status[64], package[64], form[16], user[256], cb[16];
     memset(&c, 0, sizeof(c));
     if (parse_args(argc, argv, &o) != 0) {
         fprintf(stderr, "usage: see the comment at the top of sspi_client.c\n");
@@ -390,7 +233,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (o.cb != NULL)
-        set_bindings(&c, o.cb);
+        c.cb = sspi_channel_bindings(o.cb, &c.cb_len);
     wire_send(c.fd, WIRE_HELLO, o.hello, (uint32_t)strlen(o.hello));
     c.status = acquire(&o, &c.cred);
     if (c.status != SEC_E_OK) {
@@ -398,21 +241,16 @@ int main(int argc, char **argv)
                 wire_status_name((uint32_t)c.status));
     } else {
         handshake(&c, &o);
-        read_result(&c);
-        if (o.messages && c.status == SEC_E_OK && c.server_done &&
+        if (c.server_done)
+            wire_read_result(c.fd, c.result, sizeof(c.result));
+        if (!o.no_messages && c.status == SEC_E_OK && c.server_done &&
             c.server_status == (uint32_t)SEC_E_OK)
             run_messages(&c, messages, sizeof(messages));
     }
     client_package(&c, pkg, sizeof(pkg));
     /* A GSS acceptor reports no SEC status: the SSPI side's is then ours. */
-    if (!wire_kv(c.result, "status", status, sizeof(status)))
-        snprintf(status, sizeof(status), "%s", wire_status_name((uint32_t)c.status));
-    printf("RESULT status=%s package=%s form=%s user=%s cb=%s messages=%s client_status=%s "
-           "client_package=%s\n",
-           status, field(&c, "package", package, sizeof(package)),
-           field(&c, "form", form, sizeof(form)), field(&c, "user", user, sizeof(user)),
-           field(&c, "cb", cb, sizeof(cb)), messages, wire_status_name((uint32_t)c.status), pkg);
-    fflush(stdout);
+    const char *status = wire_status_name((uint32_t)c.status);
+    wire_print_result(c.result, status, messages, status, pkg);
     if (c.have_ctx)
         DeleteSecurityContext(&c.ctx);
     wire_close(c.fd);

@@ -1,4 +1,4 @@
-/* wire.c - framing for the interop clients and servers (see wire.h). */
+/* wire.c - framing and shared pieces of the interop clients and servers (see wire.h). */
 #include "wire.h"
 
 #include <stdio.h>
@@ -11,7 +11,9 @@
 #else
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 #define SOCK_IO_LEN size_t
 #endif
@@ -209,6 +211,22 @@ struct wire_buf *wire_msg_find(struct wire_msg *m, uint32_t type)
     return NULL;
 }
 
+unsigned char *wire_msg_join(const struct wire_msg *m, size_t *len)
+{
+    *len = 0;
+    for (uint32_t i = 0; i < m->count; i++)
+        *len += m->bufs[i].len;
+    unsigned char *p = malloc(*len + 1);
+    if (p == NULL)
+        return NULL;
+    *len = 0;
+    for (uint32_t i = 0; i < m->count; i++) {
+        memcpy(p + *len, m->bufs[i].data, m->bufs[i].len);
+        *len += m->bufs[i].len;
+    }
+    return p;
+}
+
 int wire_kv(const char *text, const char *key, char *out, size_t n)
 {
     size_t klen = strlen(key);
@@ -285,3 +303,168 @@ const char *wire_status_name(uint32_t status)
     snprintf(hex, sizeof(hex), "0x%08x", (unsigned)status);
     return hex;
 }
+
+/* ---- clients ---- */
+
+int wire_parse_options(int argc, char **argv, const struct wire_option *options, char *hello,
+                       size_t hello_size)
+{
+    hello[0] = '\0';
+    for (int i = 1; i < argc; i++) {
+        const struct wire_option *o = options;
+        while (o->name != NULL && strcmp(o->name, argv[i]) != 0)
+            o++;
+        if (o->flag != NULL) {
+            *o->flag = 1;
+            continue;
+        }
+        if (i + 1 >= argc || (o->name == NULL && strcmp(argv[i], "--hello") != 0))
+            return -1;
+        const char *value = argv[++i];
+        if (o->name != NULL) {
+            *o->value = value;
+        } else {
+            size_t n = strlen(hello);
+            snprintf(hello + n, hello_size - n, "%s\n", value);
+        }
+    }
+    return 0;
+}
+
+int wire_exchange(wire_socket s, const void *token, uint32_t len, uint32_t *status,
+                  unsigned char **reply, uint32_t *reply_len)
+{
+    struct wire_frame f;
+    unsigned char *t;
+    uint32_t n;
+    *reply = NULL;
+    *reply_len = 0;
+    if (wire_send(s, WIRE_TOKEN, token, len) != 0 || wire_recv(s, &f) != 0)
+        return -1;
+    int r = wire_parse_reply(&f, status, &t, &n);
+    if (r == 0 && n > 0) {
+        *reply = malloc(n);
+        r = *reply != NULL ? 0 : -1;
+        if (r == 0) {
+            memcpy(*reply, t, n);
+            *reply_len = n;
+        }
+    }
+    wire_frame_free(&f);
+    return r;
+}
+
+void wire_read_result(wire_socket s, char *out, size_t n)
+{
+    struct wire_frame f;
+    if (wire_recv(s, &f) != 0)
+        return;
+    if (f.type == WIRE_RESULT) {
+        snprintf(out, n, "%s", (const char *)f.data);
+        fprintf(stderr, "server result:\n%s", out);
+    }
+    wire_frame_free(&f);
+}
+
+/* A RESULT value with spaces made safe; absent (or empty): the default. */
+static const char *result_value(const char *result, const char *key, const char *absent, char *buf,
+                                size_t n)
+{
+    if (!wire_kv(result, key, buf, n) || buf[0] == '\0')
+        snprintf(buf, n, "%s", absent);
+    for (char *p = buf; *p; p++)
+        if (*p == ' ')
+            *p = '_';
+    return buf;
+}
+
+void wire_print_result(const char *server_result, const char *status, const char *messages,
+                       const char *client_status, const char *client_package)
+{
+    char v[5][256];
+    printf("RESULT status=%s package=%s form=%s user=%s cb=%s messages=%s client_status=%s "
+           "client_package=%s\n",
+           result_value(server_result, "status", status, v[0], sizeof(v[0])),
+           result_value(server_result, "package", "-", v[1], sizeof(v[1])),
+           result_value(server_result, "form", "-", v[2], sizeof(v[2])),
+           result_value(server_result, "user", "-", v[3], sizeof(v[3])),
+           result_value(server_result, "cb", "-", v[4], sizeof(v[4])), messages, client_status,
+           client_package);
+    fflush(stdout);
+}
+
+#ifndef _WIN32
+/* ---- servers ---- */
+
+/* A stalled client must not hold its child forever. */
+#define IO_TIMEOUT_SECONDS 60
+
+static void serve_connection(wire_socket fd, void (*serve)(wire_socket fd, const char *hello))
+{
+    struct wire_frame hello;
+    struct timeval tv = {IO_TIMEOUT_SECONDS, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (wire_recv(fd, &hello) == 0 && hello.type == WIRE_HELLO)
+        serve(fd, (const char *)hello.data);
+    wire_frame_free(&hello);
+}
+
+int wire_server_main(int argc, char **argv, const char *name,
+                     void (*serve)(wire_socket fd, const char *hello))
+{
+    char what[256];
+    if (argc != 3 || strcmp(argv[1], "--port-file") != 0) {
+        fprintf(stderr, "usage: %s --port-file FILE\n", argv[0]);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGCHLD, SIG_IGN); /* children are reaped by the kernel */
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+    socklen_t alen = sizeof(addr);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(lfd, 16) != 0 ||
+        getsockname(lfd, (struct sockaddr *)&addr, &alen) != 0) {
+        snprintf(what, sizeof(what), "%s: listen", name);
+        perror(what);
+        return 1;
+    }
+    /* Written to a temp name and renamed: the runner never reads half a port. */
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", argv[2]);
+    FILE *pf = fopen(tmp, "w");
+    if (pf == NULL || fprintf(pf, "%d\n", ntohs(addr.sin_port)) < 0 || fclose(pf) != 0 ||
+        rename(tmp, argv[2]) != 0) {
+        snprintf(what, sizeof(what), "%s: port file", name);
+        perror(what);
+        return 1;
+    }
+    for (;;) {
+        int fd = accept(lfd, NULL, NULL);
+        if (fd < 0)
+            continue;
+        if (fork() == 0) {
+            close(lfd);
+            serve_connection(fd, serve);
+            close(fd);
+            _exit(0);
+        }
+        close(fd);
+    }
+}
+
+void wire_serve_messages(wire_socket fd, void *session,
+                         void (*echo)(void *session, unsigned char type, struct wire_msg *m))
+{
+    struct wire_frame f;
+    while (wire_recv(fd, &f) == 0) {
+        struct wire_msg m;
+        if ((f.type != WIRE_SEAL && f.type != WIRE_SIGN) || wire_parse_msg(&f, &m) != 0) {
+            wire_frame_free(&f);
+            return;
+        }
+        echo(session, f.type, &m);
+        wire_frame_free(&f);
+    }
+}
+#endif

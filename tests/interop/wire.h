@@ -1,7 +1,9 @@
 /*
  * wire.h - the framing every interop client and server speaks over a
- * loopback TCP socket.  Builds for POSIX and for Windows (mingw-w64), so the
- * Windows-API client and our servers share one definition.
+ * loopback TCP socket, and what they share around it (the clients' options,
+ * token exchange and RESULT line; the servers' listener and message loop).
+ * Builds for POSIX and for Windows (mingw-w64), so the Windows-API client
+ * and our servers share one definition.
  *
  * A frame is: type (1 byte), length (u32, big-endian), payload.
  *
@@ -89,6 +91,9 @@ int wire_send_msg(wire_socket s, unsigned char type, const struct wire_msg *m);
 int wire_parse_msg(const struct wire_frame *f, struct wire_msg *m);
 /* The first buffer of a type, or NULL. */
 struct wire_buf *wire_msg_find(struct wire_msg *m, uint32_t type);
+/* All its buffers back to back (malloc'ed, NULL when out of memory): an
+ * SSPI TOKEN + DATA + PADDING as one GSS token. */
+unsigned char *wire_msg_join(const struct wire_msg *m, size_t *len);
 
 /* The value of "key=" in newline-separated text, copied to out ("" if absent:
  * returns 0 then, 1 when found). */
@@ -101,5 +106,53 @@ unsigned char *wire_test_message(int i, uint32_t *len);
 
 /* SEC_E_* name of a status ("0x%08x" for others), in a static buffer. */
 const char *wire_status_name(uint32_t status);
+
+/* ---- clients ---- */
+
+/* One option of a client's command line: "--name value" into *value, or,
+ * with flag, "--name" alone setting *flag to 1.  Tables end with a NULL
+ * name. */
+struct wire_option {
+    const char *name;
+    const char **value;
+    int *flag;
+};
+/* Parses argv by the table; each "--hello key=value" is appended to hello,
+ * a line each.  -1 on an unknown option or a missing value. */
+int wire_parse_options(int argc, char **argv, const struct wire_option *options, char *hello,
+                       size_t hello_size);
+
+/* Sends our TOKEN, reads the server's REPLY: its status, and a malloc'ed
+ * copy of its token (NULL when it sent none). */
+int wire_exchange(wire_socket s, const void *token, uint32_t len, uint32_t *status,
+                  unsigned char **reply, uint32_t *reply_len);
+
+/* The server's RESULT frame (its "key=value" lines) into out, echoed on
+ * stderr; out stays as it is when the server sends none. */
+void wire_read_result(wire_socket s, char *out, size_t n);
+
+/* The line run-matrix.sh reads from every client:
+ *   RESULT status= package= form= user= cb= messages= client_status= client_package=
+ * status to cb are the server's, from its RESULT text (status falls back to
+ * the one given, the others to "-"), with spaces made safe. */
+void wire_print_result(const char *server_result, const char *status, const char *messages,
+                       const char *client_status, const char *client_package);
+
+#ifndef _WIN32
+/* ---- servers ---- */
+
+/* main() of a server, `NAME --port-file FILE`: listens on an ephemeral
+ * 127.0.0.1 port and writes its number to FILE.  Each connection is served
+ * by a child process, so that a client crashing the acceptor (or one
+ * hanging, after an I/O timeout) costs one cell, not the run: serve gets the
+ * text of the client's HELLO.  Returns only on failure. */
+int wire_server_main(int argc, char **argv, const char *name,
+                     void (*serve)(wire_socket fd, const char *hello));
+
+/* After the handshake: each SEAL or SIGN frame goes to echo, until the
+ * client stops or sends anything else. */
+void wire_serve_messages(wire_socket fd, void *session,
+                         void (*echo)(void *session, unsigned char type, struct wire_msg *m));
+#endif
 
 #endif
