@@ -8,11 +8,9 @@
  * filled belongs to version 1; the later members (SetContextAttributes,
  * SetCredentialsAttributes, ChangeAccountPassword, the *Ex queries) are not
  * implemented and stay NULL, and a caller that checks dwVersion before
- * using them (as it should) does not try.  QuerySecurityContextToken,
- * ImpersonateSecurityContext and RevertSecurityContext stay NULL until the
- * library implements them; AddCredentials and the Reserved slots are NULL
- * on Windows too.  The tables are static, fully formed at load time: no
- * initialisation race.
+ * using them (as it should) does not try.  AddCredentials and the Reserved
+ * slots are NULL on Windows too.  The tables are static, fully formed at
+ * load time: no initialisation race.
  */
 #include "internal.h"
 
@@ -28,12 +26,15 @@ static SecurityFunctionTableA table_a = {
     .DeleteSecurityContext = DeleteSecurityContext,
     .ApplyControlToken = ApplyControlToken,
     .QueryContextAttributesA = QueryContextAttributesA,
+    .ImpersonateSecurityContext = ImpersonateSecurityContext,
+    .RevertSecurityContext = RevertSecurityContext,
     .MakeSignature = MakeSignature,
     .VerifySignature = VerifySignature,
     .FreeContextBuffer = FreeContextBuffer,
     .QuerySecurityPackageInfoA = QuerySecurityPackageInfoA,
     .ExportSecurityContext = ExportSecurityContext,
     .ImportSecurityContextA = ImportSecurityContextA,
+    .QuerySecurityContextToken = QuerySecurityContextToken,
     .EncryptMessage = EncryptMessage,
     .DecryptMessage = DecryptMessage,
 };
@@ -50,12 +51,15 @@ static SecurityFunctionTableW table_w = {
     .DeleteSecurityContext = DeleteSecurityContext,
     .ApplyControlToken = ApplyControlToken,
     .QueryContextAttributesW = QueryContextAttributesW,
+    .ImpersonateSecurityContext = ImpersonateSecurityContext,
+    .RevertSecurityContext = RevertSecurityContext,
     .MakeSignature = MakeSignature,
     .VerifySignature = VerifySignature,
     .FreeContextBuffer = FreeContextBuffer,
     .QuerySecurityPackageInfoW = QuerySecurityPackageInfoW,
     .ExportSecurityContext = ExportSecurityContext,
     .ImportSecurityContextW = ImportSecurityContextW,
+    .QuerySecurityContextToken = QuerySecurityContextToken,
     .EncryptMessage = EncryptMessage,
     .DecryptMessage = DecryptMessage,
 };

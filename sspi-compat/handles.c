@@ -124,3 +124,21 @@ void *handle_release(enum handle_kind kind, const SecHandle *h)
     pthread_mutex_unlock(&table_lock);
     return obj;
 }
+
+/* A HANDLE is one word: the slot number + 1 in the low 32 bits and the
+ * generation in the high 32 (the kind is implied by the caller).  Like
+ * SecHandle's 64-bit tag, this needs a 64-bit ULONG_PTR. */
+_Static_assert(sizeof(uintptr_t) >= 8, "handles need 64-bit pointers");
+
+HANDLE handle_to_word(const SecHandle *h)
+{
+    uintptr_t generation = (uint32_t)h->dwUpper;
+    return (HANDLE)(generation << 32 | (uint32_t)h->dwLower);
+}
+
+void handle_from_word(enum handle_kind kind, HANDLE word, SecHandle *out)
+{
+    uintptr_t w = (uintptr_t)word;
+    out->dwLower = (uint32_t)w;
+    out->dwUpper = (ULONG_PTR)make_tag(kind, (uint32_t)(w >> 32));
+}

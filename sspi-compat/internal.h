@@ -8,6 +8,9 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <gssapi/gssapi.h>
@@ -39,11 +42,16 @@ SEC_WCHAR *utf8_to_utf16(const char *s, size_t *units_out);
 /* ---- handles.c: SecHandle <-> object, validated ---------------------------
  * dwLower is a slot number, dwUpper a tag (kind + generation): a stale,
  * foreign or deleted handle never reaches an object.  Lookups take no lock. */
-enum handle_kind { HANDLE_CRED = 1, HANDLE_CTX = 2 };
+enum handle_kind { HANDLE_CRED = 1, HANDLE_CTX = 2, HANDLE_TOKEN = 3 };
 SECURITY_STATUS handle_new(enum handle_kind kind, void *obj, PSecHandle out);
 void *handle_get(enum handle_kind kind, const SecHandle *h);
 /* Invalidates the handle and returns its object (NULL if it was not valid). */
 void *handle_release(enum handle_kind kind, const SecHandle *h);
+/* One machine word for a handle, where the API hands out a HANDLE (the token
+ * of QuerySecurityContextToken), and back; the word is validated by
+ * handle_get/handle_release like any handle. */
+HANDLE handle_to_word(const SecHandle *h);
+void handle_from_word(enum handle_kind kind, HANDLE word, SecHandle *out);
 
 /* ---- trace.c: SSPI_TRACE=<file> ----------------------------------------- */
 bool trace_enabled(void);
@@ -238,6 +246,49 @@ struct message_sizes {
 };
 /* SEC_E_INVALID_HANDLE before the context is established. */
 SECURITY_STATUS message_sizes(struct sspi_ctx *ctx, struct message_sizes *out);
+
+/* ---- pac.c: SIDs from a PAC's logon info (KERB_VALIDATION_INFO, MS-PAC 2.5) ---- */
+#define PAC_SID_MAX_SUBAUTH 15 /* MS-DTYP 2.4.2 */
+#define PAC_SID_STRING_MAX 192 /* "S-1-0x" + 12 hex digits + 15 x "-4294967295" + NUL */
+struct pac_sid {
+    uint8_t revision;
+    uint8_t count; /* sub-authorities */
+    uint8_t authority[6];
+    uint32_t sub[PAC_SID_MAX_SUBAUTH];
+};
+struct pac_logon_info {
+    struct pac_sid user;          /* LogonDomainId + UserId */
+    struct pac_sid primary_group; /* LogonDomainId + PrimaryGroupId */
+    struct pac_sid *groups;       /* GroupIds, ExtraSids, resource groups, in PAC order */
+    size_t n_groups;
+    uint32_t user_flags;
+};
+/* Parses the raw buffer (NDR, hostile: every length, count, offset and
+ * pointer is checked).  NULL on success, else what was wrong (static text),
+ * with *out empty.  Free a success with pac_logon_info_free. */
+const char *pac_parse_logon_info(const void *buf, size_t len, struct pac_logon_info *out);
+void pac_logon_info_free(struct pac_logon_info *info);
+/* "S-1-5-21-..." (MS-DTYP 2.4.2.1) into buf; returns buf. */
+char *pac_sid_format(const struct pac_sid *sid, char buf[PAC_SID_STRING_MAX]);
+
+/* ---- identity.c: whom an acceptor context authenticated (DESIGN section 7) ---- */
+struct local_account {
+    char *name; /* the passwd entry's name */
+    uid_t uid;
+    gid_t gid;
+    gid_t *groups; /* getgrouplist: every group, the primary one included */
+    size_t n_groups;
+};
+/* The context behind h when it is an established acceptor context, else NULL
+ * and *why says what it is instead. */
+struct sspi_ctx *identity_acceptor_context(const CtxtHandle *h, const char **why);
+/* The local account the client maps to (gss_localname, then the passwd and
+ * group databases).  SEC_E_NO_IMPERSONATION, traced under fn, when there is
+ * none; *local_name (when not NULL) gets the mapped name even then, or NULL
+ * when GSS maps the client to no name at all. */
+SECURITY_STATUS identity_local_account(struct sspi_ctx *ctx, const char *fn, char **local_name,
+                                       struct local_account *out);
+void local_account_clear(struct local_account *account);
 
 /* ---- wipe --------------------------------------------------------------------- */
 void secure_free(void *p, size_t len);

@@ -71,6 +71,82 @@ typedef struct _GSS_SSPI_POLICY {
 SECURITY_STATUS SEC_ENTRY GssSspiSetCredentialsPolicy(PCredHandle phCredential,
                                                       const GSS_SSPI_POLICY *pPolicy);
 
+/*
+ * The token of QuerySecurityContextToken: who the client of an established
+ * acceptor context is, taken when QuerySecurityContextToken runs (it
+ * outlives the context).  Windows code reads an access token with
+ * GetTokenInformation and closes it with CloseHandle(); on Unix
+ * GssSspiQueryTokenInformation reads it and GssSspiCloseToken() replaces
+ * CloseHandle().  A token handle that is closed, stale or not a token gives
+ * SEC_E_INVALID_HANDLE, never a crash.
+ *
+ * The local account is the one GSS maps the client to: for Kerberos the
+ * krb5.conf auth_to_local rules (by default user@DEFAULT_REALM -> user), for
+ * NTLM gss-ntlmssp's rule (the passwd entry "DOMAIN\user", else "user").
+ * The SIDs come from the PAC's logon info, which Windows KDCs (Active
+ * Directory) put in Kerberos tickets; NTLM through gss-ntlmssp and tickets
+ * from other KDCs carry none.
+ *
+ * Strings are UTF-8.  Every buffer handed out is freed with
+ * FreeContextBuffer.  Errors of GssSspiQueryTokenInformation:
+ *   SEC_E_INVALID_HANDLE       hToken is not an open token
+ *   SEC_E_INVALID_PARAMETER    pBuffer is NULL, or ulInfoClass is unknown
+ *   SEC_E_NO_IMPERSONATION     LOCAL_NAME: GSS maps the client to no local name;
+ *                              ACCOUNT, GROUPS: no local account (no local name,
+ *                              or no passwd entry for it)
+ *   SEC_E_UNSUPPORTED_FUNCTION USER_SID, PRIMARY_GROUP_SID, GROUP_SIDS: the
+ *                              client's credentials carried no SIDs
+ *   SEC_E_INSUFFICIENT_MEMORY
+ *
+ * Classes: pBuffer points to what each names.  LOCAL_NAME is the name GSS
+ * maps the client to (gss_localname), even when no such account exists.
+ */
+#define GSS_SSPI_TOKEN_INFO_USER_NAME 1         /* SEC_CHAR *: as SECPKG_ATTR_NAMES */
+#define GSS_SSPI_TOKEN_INFO_LOCAL_NAME 2        /* SEC_CHAR * */
+#define GSS_SSPI_TOKEN_INFO_ACCOUNT 3           /* GSS_SSPI_TOKEN_ACCOUNT */
+#define GSS_SSPI_TOKEN_INFO_GROUPS 4            /* GSS_SSPI_TOKEN_GROUPS */
+#define GSS_SSPI_TOKEN_INFO_USER_SID 5          /* SEC_CHAR *: "S-1-5-21-...-1106" */
+#define GSS_SSPI_TOKEN_INFO_PRIMARY_GROUP_SID 6 /* SEC_CHAR * */
+#define GSS_SSPI_TOKEN_INFO_GROUP_SIDS 7        /* GSS_SSPI_TOKEN_SIDS */
+
+typedef struct _GSS_SSPI_TOKEN_ACCOUNT {
+    SEC_CHAR *AccountName; /* the passwd entry's name */
+    ULONG Uid;             /* uid_t */
+    ULONG Gid;             /* gid_t: the primary group */
+} GSS_SSPI_TOKEN_ACCOUNT, *PGSS_SSPI_TOKEN_ACCOUNT;
+
+typedef struct _GSS_SSPI_TOKEN_GROUPS {
+    ULONG Count;
+    ULONG *Gids; /* every group of the account (getgrouplist), the primary one included */
+} GSS_SSPI_TOKEN_GROUPS, *PGSS_SSPI_TOKEN_GROUPS;
+
+typedef struct _GSS_SSPI_TOKEN_SIDS {
+    ULONG Count;
+    SEC_CHAR **Sids; /* one buffer: Count pointers, then the strings; PAC order
+                        (GroupIds, ExtraSids, resource groups) */
+} GSS_SSPI_TOKEN_SIDS, *PGSS_SSPI_TOKEN_SIDS;
+
+SECURITY_STATUS SEC_ENTRY GssSspiQueryTokenInformation(HANDLE hToken, ULONG ulInfoClass,
+                                                       void *pBuffer);
+/* SEC_E_OK, or SEC_E_INVALID_HANDLE when hToken is not an open token. */
+SECURITY_STATUS SEC_ENTRY GssSspiCloseToken(HANDLE hToken);
+
+/*
+ * ImpersonateSecurityContext / RevertSecurityContext change the calling
+ * thread only, as on Windows: its effective and filesystem uid and gid and
+ * its supplementary groups become those of the local account above (real
+ * and saved ids are kept, so that the thread can come back).  The process
+ * needs CAP_SETUID and CAP_SETGID (root), unless the account is its own.
+ * Errors: SEC_E_INVALID_HANDLE (not an established acceptor context),
+ * SEC_E_NO_IMPERSONATION (no local account, or the process may not switch:
+ * the thread is left as it was).  Impersonating again while impersonating
+ * replaces the identity (a refused second one keeps the first);
+ * RevertSecurityContext returns to the thread's own
+ * identity, exactly as it was before the first ImpersonateSecurityContext
+ * (it accepts the impersonated context's handle even after
+ * DeleteSecurityContext, and does nothing on a thread not impersonating).
+ */
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,126 @@
+/*
+ * pac_seeds.c - seeds for the PAC fuzz target (tests/fuzz/fuzz_pac.c): the
+ * logon info (urn:mspac:logon-info) of the tickets in the captured Windows
+ * tokens, as MIT's acceptor hands it out.
+ *
+ *   pac-seeds OUT WINDOWS_KERBEROS_DIR
+ *
+ * writes OUT/<token>.logon-info for every token accepted (a token that
+ * does not work here is skipped with a line on stderr), and made-up ones
+ * with what those lack: resource groups, a null ExtraSids entry, a
+ * non-decimal identifier authority.  Runs in a temporary directory of its
+ * own.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+
+#include "pac_builder.h"
+#include "windows_keytab.h"
+
+/* The logon info of one token into OUT; 1 when written. */
+static int seed(const char *out, const char *data, const char *file)
+{
+    OM_uint32 major, minor;
+    gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+    gss_name_t client = GSS_C_NO_NAME;
+    gss_buffer_desc reply = GSS_C_EMPTY_BUFFER, value = GSS_C_EMPTY_BUFFER;
+    gss_buffer_desc display = GSS_C_EMPTY_BUFFER;
+    gss_buffer_desc attr = {sizeof("urn:mspac:logon-info") - 1, "urn:mspac:logon-info"};
+    int authenticated, complete, more = -1, written = 0;
+    size_t len;
+    unsigned char *token = windows_read(data, file, &len);
+    if (token == NULL) {
+        fprintf(stderr, "pac-seeds: cannot read %s/%s\n", data, file);
+        return 0;
+    }
+    gss_buffer_desc in = {len, token};
+    major =
+        gss_accept_sec_context(&minor, &ctx, GSS_C_NO_CREDENTIAL, &in, GSS_C_NO_CHANNEL_BINDINGS,
+                               &client, NULL, &reply, NULL, NULL, NULL);
+    if (major == GSS_S_COMPLETE)
+        major = gss_get_name_attribute(&minor, client, &attr, &authenticated, &complete, &value,
+                                       &display, &more);
+    if (major != GSS_S_COMPLETE) {
+        fprintf(stderr, "pac-seeds: %s: gss major 0x%x minor %u, skipped\n", file, major, minor);
+    } else {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s.logon-info", out, file);
+        FILE *f = fopen(path, "wb");
+        written = f != NULL && fwrite(value.value, 1, value.length, f) == value.length;
+        if (f == NULL || fclose(f) != 0 || !written) {
+            perror(path);
+            exit(1);
+        }
+    }
+    gss_release_buffer(&minor, &value);
+    gss_release_buffer(&minor, &display);
+    gss_release_buffer(&minor, &reply);
+    gss_release_name(&minor, &client);
+    gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
+    free(token);
+    return written;
+}
+
+static int write_made_up(const char *out)
+{
+    static const struct logon_spec specs[] = {
+        {.name = "made.up",
+         .domain = {5, 4, {21, 1, 2, 3}},
+         .user_rid = 1500,
+         .primary_rid = 513,
+         .groups = {513, 512},
+         .n_groups = 2,
+         .extra = {{5, 1, {32}}, {0, 0, {0}}, {0x123456789abcULL, 2, {7, 8}}},
+         .extra_null = {false, true, false},
+         .n_extra = 3,
+         .resource_domain = {5, 4, {21, 9, 8, 7}},
+         .has_resource_domain = true,
+         .resource = {1100, 1101},
+         .n_resource = 2},
+        {.domain = {5, 1, {32}}, .user_rid = 544, .primary_rid = 545},
+    };
+    int n = 0;
+    for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+        unsigned char buf[1024];
+        char path[4096];
+        size_t len = logon_info_build(&specs[i], buf, sizeof(buf));
+        snprintf(path, sizeof(path), "%s/made-up-%zu.logon-info", out, i + 1);
+        FILE *f = fopen(path, "wb");
+        if (len == 0 || f == NULL || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
+            perror(path);
+            exit(1);
+        }
+        n++;
+    }
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    char work[] = "/tmp/gss-sspi-pac-seeds.XXXXXX";
+    int n = 0;
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s OUT WINDOWS_KERBEROS_DIR\n", argv[0]);
+        return 2;
+    }
+    if (mkdtemp(work) == NULL) {
+        perror("pac-seeds: mkdtemp");
+        return 1;
+    }
+    const char *why = windows_kerberos_write(argv[2], work);
+    if (why == NULL && windows_kerberos_env(work) != 0)
+        why = "setenv failed";
+    for (size_t i = 0; why == NULL && i < WINDOWS_TOKENS; i++)
+        n += seed(argv[1], argv[2], windows_token_files[i]);
+    windows_kerberos_remove(work);
+    if (why != NULL)
+        fprintf(stderr, "pac-seeds: no captured logon infos: %s\n", why);
+    n += write_made_up(argv[1]);
+    printf("pac-seeds: %d logon infos\n", n);
+    return 0;
+}
