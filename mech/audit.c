@@ -150,7 +150,7 @@ static const char *pick(const char *const *names, size_t count, int i)
 /* Decimal digits of v, right-aligned in a field of width (zero-padded), or
  * as many as needed when width is 0; returns the end.  The audit line is on
  * every accept's path: snprintf/strftime cost more than the rest of it. */
-static char *put_digits(char *out, unsigned long v, int width)
+char *put_digits(char *out, unsigned long v, int width)
 {
     char tmp[24];
     int n = 0;

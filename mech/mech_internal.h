@@ -163,6 +163,9 @@ void audit_name_gone(gss_const_name_t name);
 /* passthrough_name.c: the client name accept just returned, displayed
  * cheaply when the mechglue asks (see there). */
 void name_remember_accepted(gss_name_t name);
+/* audit.c: decimal digits of v (zero-padded to width, 0 = as needed),
+ * NUL-terminated; returns the end.  printf is too dear on every accept. */
+char *put_digits(char *out, unsigned long v, int width);
 /* syslog_send.c: a formatted line to the local syslog socket. */
 void syslog_send(int priority, const char *line);
 void audit_flush_pending(void);
@@ -185,6 +188,10 @@ struct ntlm_auth_info {
     char user[257]; /* UTF-8, "" if absent */
     char domain[257];
 };
+/* The bytes an NTLMSSP field descriptor (len u16, maxlen u16, offset u32) at
+ * msg + at names; false when the descriptor or the bytes lie outside. */
+bool ntlm_field(const unsigned char *msg, size_t len, size_t at, const unsigned char **out,
+                size_t *out_len);
 /* The message type of an NTLMSSP token, NTLM_MSG_NONE if it is not one. */
 int ntlm_message_type(const void *data, size_t len);
 /* Fills info from an AUTHENTICATE; false if the message is malformed. */

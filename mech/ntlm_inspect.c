@@ -40,10 +40,11 @@ int ntlm_message_type(const void *data, size_t len)
     return type >= NTLM_MSG_NEGOTIATE && type <= NTLM_MSG_AUTHENTICATE ? (int)type : NTLM_MSG_NONE;
 }
 
-/* The payload a field descriptor at p + at points to, if inside the message. */
-static bool field(const unsigned char *p, size_t len, size_t at, const unsigned char **out,
-                  size_t *out_len)
+bool ntlm_field(const unsigned char *p, size_t len, size_t at, const unsigned char **out,
+                size_t *out_len)
 {
+    if (at > len || len - at < 8)
+        return false;
     size_t flen = le16(p + at), off = le32(p + at + 4);
     if (off > len || flen > len - off)
         return false;
@@ -109,8 +110,8 @@ bool ntlm_inspect_authenticate(const void *data, size_t len, struct ntlm_auth_in
     memset(info, 0, sizeof(*info));
     if (ntlm_message_type(data, len) != NTLM_MSG_AUTHENTICATE || len < AUTH_MIN_LEN)
         return false;
-    if (!field(p, len, 12, &lm, &lm_len) || !field(p, len, 20, &nt, &nt_len) ||
-        !field(p, len, 28, &dom, &dom_len) || !field(p, len, 36, &user, &user_len))
+    if (!ntlm_field(p, len, 12, &lm, &lm_len) || !ntlm_field(p, len, 20, &nt, &nt_len) ||
+        !ntlm_field(p, len, 28, &dom, &dom_len) || !ntlm_field(p, len, 36, &user, &user_len))
         return false;
     info->lm_len = lm_len;
     info->nt_len = nt_len;

@@ -47,22 +47,6 @@ static int open_socket(void)
     return fd;
 }
 
-/* Appends the decimal value v, zero-padded to width. */
-static char *put_num(char *p, unsigned long v, int width)
-{
-    char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0 && n < (int)sizeof(tmp));
-    while (n < width && n < (int)sizeof(tmp))
-        tmp[n++] = '0';
-    while (n > 0)
-        *p++ = tmp[--n];
-    return p;
-}
-
 /* "<86>Nov  2 13:45:00 prog[42]: "; everything after the priority is kept
  * per thread for the current second (localtime_r is not free). */
 static size_t header(char *out, size_t size, int priority)
@@ -86,18 +70,18 @@ static size_t header(char *out, size_t size, int priority)
         *p++ = ' ';
         if (tm.tm_mday < 10)
             *p++ = ' '; /* day of month is space-padded */
-        p = put_num(p, (unsigned long)tm.tm_mday, 0);
+        p = put_digits(p, (unsigned long)tm.tm_mday, 0);
         *p++ = ' ';
-        p = put_num(p, (unsigned long)tm.tm_hour, 2);
+        p = put_digits(p, (unsigned long)tm.tm_hour, 2);
         *p++ = ':';
-        p = put_num(p, (unsigned long)tm.tm_min, 2);
+        p = put_digits(p, (unsigned long)tm.tm_min, 2);
         *p++ = ':';
-        p = put_num(p, (unsigned long)tm.tm_sec, 2);
+        p = put_digits(p, (unsigned long)tm.tm_sec, 2);
         *p++ = ' ';
         memcpy(p, prog, plen);
         p += plen;
         *p++ = '[';
-        p = put_num(p, (unsigned long)pid, 0);
+        p = put_digits(p, (unsigned long)pid, 0);
         *p++ = ']';
         *p++ = ':';
         *p++ = ' ';
@@ -109,7 +93,7 @@ static size_t header(char *out, size_t size, int priority)
         return 0;
     char *p = out;
     *p++ = '<';
-    p = put_num(p, (unsigned long)priority, 0);
+    p = put_digits(p, (unsigned long)priority, 0);
     *p++ = '>';
     memcpy(p, rest, rest_len);
     return (size_t)(p - out) + rest_len;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "inspect.h"
+#include "mech_internal.h" /* ntlm_field(), shared with the module */
 
 #define NTLM_SIGNATURE "NTLMSSP\0"
 #define FLAG_UNICODE 0x00000001u
@@ -49,21 +50,6 @@ bool inspect_is_ntlm(const unsigned char *p, size_t len)
     return len >= 12 && memcmp(p, NTLM_SIGNATURE, 8) == 0;
 }
 
-/* The bytes a (len u16, maxlen u16, offset u32) descriptor at `at` names;
- * false when the descriptor or the bytes lie outside the message. */
-static bool payload(const unsigned char *msg, size_t len, size_t at, const unsigned char **out,
-                    size_t *out_len)
-{
-    if (at + 8 > len)
-        return false;
-    size_t n = le16(msg + at), off = le32(msg + at + 4);
-    if (off > len || n > len - off)
-        return false;
-    *out = msg + off;
-    *out_len = n;
-    return true;
-}
-
 /* Text of a name field: UTF-16LE (ASCII shown, others as \uXXXX) or OEM. */
 static void name_text(const unsigned char *s, size_t n, bool unicode, char *buf, size_t size)
 {
@@ -97,7 +83,7 @@ static void show_name(int depth, const char *label, const unsigned char *msg, si
     const unsigned char *s;
     size_t n;
     char text[512];
-    if (!payload(msg, len, at, &s, &n)) {
+    if (!ntlm_field(msg, len, at, &s, &n)) {
         out(depth, "%s: (outside the message)", label);
         return;
     }
@@ -181,7 +167,7 @@ static bool challenge(const unsigned char *msg, size_t len, int depth)
     show_flags(depth + 1, flags);
     show_name(depth + 1, "target", msg, len, 12, flags & FLAG_UNICODE);
     hex_line(depth + 1, "server challenge: ", msg + 24, 8);
-    if (len >= 48 && payload(msg, len, 40, &info, &info_len)) {
+    if (len >= 48 && ntlm_field(msg, len, 40, &info, &info_len)) {
         out(depth + 1, "target info:");
         show_av_pairs(depth + 2, info, info_len, &av_flags, &has_flags);
         if (has_flags && av_flags == 0)
@@ -199,7 +185,7 @@ static bool authenticate(const unsigned char *msg, size_t len, int depth)
     size_t nt_len, lm_len;
     uint32_t av_flags = 0;
     bool has_flags = false;
-    if (len < 64 || !payload(msg, len, 12, &lm, &lm_len) || !payload(msg, len, 20, &nt, &nt_len))
+    if (len < 64 || !ntlm_field(msg, len, 12, &lm, &lm_len) || !ntlm_field(msg, len, 20, &nt, &nt_len))
         return false;
     uint32_t flags = le32(msg + 60);
     bool unicode = flags & FLAG_UNICODE;
