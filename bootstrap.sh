@@ -24,6 +24,8 @@ packages=(
     wine64 wine winbind heimdal-multidev
     # benchmarks: instruction counts (make bench)
     valgrind
+    # fuzz targets: libFuzzer with ASan/UBSan (their regression runs in make check)
+    clang libclang-rt-14-dev
 )
 
 missing=()

@@ -317,8 +317,19 @@ static SECURITY_STATUS parse(const SecBuffer *in, struct packed *out, const char
     /* Under an MIT interposer (gss-sspi-negotiate) the OID is the
      * interposer's followed by the mechanism's: the mechglue routes that
      * "special" OID to the real mechanism on import. */
-    bool same = tmech != NULL && (oid_tail_is(tmech, len, out->mech) ||
-                                  oid_tail_is(tmech, len, &oid_spnego));
+    bool same = tmech != NULL && oid_tail_is(tmech, len, out->mech);
+    if (!same && tmech != NULL && oid_tail_is(tmech, len, &oid_spnego)) {
+        /* SPNEGO's token carries the negotiated mechanism's, OID first: it
+         * must be the header's too, or the context would be driven as the
+         * wrong mechanism (a Kerberos header over an NTLM context crashed
+         * gss-ntlmssp in QueryContextAttributes; found fuzzing, kept in
+         * tests/fuzz/regressions/import_context). */
+        const unsigned char *inner = get_field(&t, 4, MAX_OID, &len);
+        same = inner != NULL &&
+               (oid_tail_is(inner, len, out->mech) ||
+                (out->mech != &oid_ntlmssp && /* Kerberos, either OID */
+                 (oid_tail_is(inner, len, &oid_krb5) || oid_tail_is(inner, len, &oid_ms_krb5))));
+    }
     if (!same || t.left == 0) {
         *why = "the GSS token does not belong to the packed mechanism";
         return SEC_E_INVALID_TOKEN;

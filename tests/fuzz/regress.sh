@@ -1,0 +1,15 @@
+#!/bin/sh
+# regress.sh - make check's fuzz regression: every target, a short
+# deterministic run over its seeds and past crashes (run.sh regress).
+# SKIP (77) when libFuzzer could not be built here (tests/fuzz/fuzz-ready
+# says why).
+ready=${top_builddir:-.}/tests/fuzz/fuzz-ready
+if [ ! -f "$ready" ]; then
+    echo "SKIP: $ready is missing (make check builds it)"
+    exit 77
+fi
+if [ "$(cat "$ready")" != ready ]; then
+    echo "SKIP: fuzz targets $(cat "$ready")"
+    exit 77
+fi
+exec sh "${top_srcdir:-.}/tests/fuzz/run.sh" regress
