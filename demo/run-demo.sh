@@ -4,6 +4,9 @@
 # a private Kerberos realm (real krb5kdc on loopback), NTLM users, the
 # sspi-demo-server, and clients: our SSPI client (Kerberos, SPNEGO, NTLM,
 # explicit and logged-on credentials) and curl --negotiate (MIT GSS-API).
+# The server loads the gss-sspi-negotiate module (through GSS_MECH_CONFIG,
+# as /etc/gss/mech.d would) with an "audit NTLM" policy: its audit lines,
+# what an administrator reads before switching NTLM off, end the demo.
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
 "$top/bootstrap.sh"
@@ -24,15 +27,26 @@ echo "== creating a private realm in $dir"
 echo "   realm $GSS_SSPI_TEST_REALM, KDC on 127.0.0.1:$GSS_SSPI_TEST_KDC_PORT," \
      "service $GSS_SSPI_TEST_SPN, users alice and bob"
 
+# The Negotiate module for this server process only: gss-ntlmssp's line and
+# ours, and a policy that lets NTLM through but audits it.
+{
+    grep -h '^[^#]*1\.3\.6\.1\.4\.1\.311\.2\.2\.10' /etc/gss/mech.d/*.conf | head -n 1
+    printf 'gss-sspi-negotiate 2.25.90609452979841741294370483809392673506.1 %s <interposer>\n' \
+        "$top/mech/.libs/gss-sspi-negotiate.so"
+} >"$dir/mech.conf"
+printf 'ntlm = audit\naudit_syslog = no\naudit_file = %s\n' "$dir/audit.log" >"$dir/negotiate.conf"
+
 port=$(( 20000 + RANDOM % 30000 ))
 while ss -Htln "sport = :$port" | grep -q .; do port=$(( port + 1 )); done
-"$top/tools/sspi-demo-server" --port "$port" >"$dir/server.log" 2>&1 &
+GSS_MECH_CONFIG="$dir/mech.conf" GSS_SSPI_NEGOTIATE_CONF="$dir/negotiate.conf" \
+    "$top/tools/sspi-demo-server" --port "$port" >"$dir/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 50); do
     grep -q listening "$dir/server.log" 2>/dev/null && break
     sleep 0.1
 done
-echo "== sspi-demo-server on http://127.0.0.1:$port/ (SSPI package Negotiate)"
+echo "== sspi-demo-server on http://127.0.0.1:$port/ (SSPI package Negotiate," \
+     "gss-sspi-negotiate module: ntlm = audit)"
 
 passed=0 failed=0
 run() {
@@ -66,5 +80,10 @@ else
 fi
 echo "== server log"
 sed 's/^/   /' "$dir/server.log"
+echo "== gss-sspi-negotiate audit log (one line per accepted context)"
+sed 's/^/   /' "$dir/audit.log"
+# Every context the server accepted or refused left an audit line.
+audited=$(wc -l <"$dir/audit.log")
+if [ "$audited" -ge 6 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 echo "demo: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
