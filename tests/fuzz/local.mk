@@ -76,7 +76,7 @@ fuzz-build: $(FUZZ_BINS)
 # The seed programs: ordinary builds (gcc, libgss-sspi.la).
 check_PROGRAMS += tests/fuzz/seed-handmade tests/fuzz/seed-live
 tests_fuzz_seed_handmade_SOURCES = tests/fuzz/seed_handmade.c tests/fuzz/fuzz.h
-tests_fuzz_seed_live_SOURCES = tests/fuzz/seed_live.c
+tests_fuzz_seed_live_SOURCES = tests/fuzz/seed_live.c tests/windows_keytab.c tests/windows_keytab.h
 tests_fuzz_seed_live_LDADD = libgss-sspi.la $(GSSAPI_LIBS)
 
 # make check: libFuzzer is optional there.  The probe decides once (until

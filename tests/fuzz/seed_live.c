@@ -20,13 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 
 #include <sspi.h>
+
+#include "../windows_keytab.h"
 
 #define NTLM_DOMAIN "FUZZ"
 #define NTLM_USER "alice"
@@ -135,85 +136,11 @@ static void ntlm_pair(const char *package, const char *prefix)
 }
 
 /* ---- Kerberos: the captured Windows tokens ---------------------------------------- */
-static const struct {
-    const char *file;
-    uint16_t enctype;
-    uint8_t kvno;
-} keys[] = {{"rc4-key.hex", 23, 3}, {"aes128-key.hex", 17, 5}, {"aes256-key.hex", 18, 5}};
-
-static void *slurp(const char *dir, const char *name, size_t *len)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    unsigned char *p = NULL;
-    *len = 0;
-    if (f == NULL)
-        return NULL;
-    p = malloc(65536);
-    if (p != NULL)
-        *len = fread(p, 1, 65536, f);
-    fclose(f);
-    return p;
-}
-
-static void be(FILE *f, uint32_t v, int n)
-{
-    while (n-- > 0)
-        fputc((int)(v >> (8 * n)) & 0xff, f);
-}
-
-static void counted(FILE *f, const void *p, size_t n)
-{
-    be(f, (uint32_t)n, 2);
-    fwrite(p, 1, n, f);
-}
-
-/* HTTP/server.test.domain.com@DOMAIN.COM with the three keys, format 0x0502. */
-static bool write_keytab(const char *dir, const char *path)
-{
-    static const char realm[] = "DOMAIN.COM", svc[] = "HTTP", host[] = "server.test.domain.com";
-    FILE *f = fopen(path, "wb");
-    if (f == NULL)
-        return false;
-    be(f, 0x0502, 2);
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        size_t hex_len;
-        char *hex = slurp(dir, keys[i].file, &hex_len);
-        unsigned char key[32];
-        size_t n = 0;
-        for (; hex != NULL && n < sizeof(key) && 2 * n + 1 < hex_len; n++) {
-            unsigned v;
-            if (sscanf(hex + 2 * n, "%2x", &v) != 1)
-                break;
-            key[n] = (unsigned char)v;
-        }
-        free(hex);
-        if (n != 16 && n != 32) {
-            fclose(f);
-            return false;
-        }
-        size_t entry = 2 + (2 + strlen(realm)) + (2 + strlen(svc)) + (2 + strlen(host)) + 4 + 4 +
-                       1 + 2 + (2 + n) + 4;
-        be(f, (uint32_t)entry, 4);
-        be(f, 2, 2); /* components */
-        counted(f, realm, strlen(realm));
-        counted(f, svc, strlen(svc));
-        counted(f, host, strlen(host));
-        be(f, 1, 4); /* KRB5_NT_PRINCIPAL */
-        be(f, (uint32_t)time(NULL), 4);
-        be(f, keys[i].kvno, 1);
-        be(f, keys[i].enctype, 2);
-        counted(f, key, n);
-        be(f, keys[i].kvno, 4);
-    }
-    return fclose(f) == 0;
-}
 
 static void windows_token(const char *dir, const char *file, const char *package)
 {
     size_t len;
-    void *token = slurp(dir, file, &len);
+    void *token = windows_read(dir, file, &len);
     CredHandle cred;
     CtxtHandle ctx;
     TimeStamp ts;
@@ -250,7 +177,7 @@ static void windows_pac(const char *dir, const char *file)
 {
     OM_uint32 major, minor;
     size_t len;
-    void *token = slurp(dir, file, &len);
+    void *token = windows_read(dir, file, &len);
     gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
     gss_name_t client = GSS_C_NO_NAME;
     gss_buffer_desc in = {len, token}, out = GSS_C_EMPTY_BUFFER, value = GSS_C_EMPTY_BUFFER;
@@ -316,9 +243,10 @@ int main(int argc, char **argv)
     setup_environment();
     ntlm_pair("NTLM", "ntlm");
     ntlm_pair("Negotiate", "negotiate-ntlm");
-    char keytab[256];
-    snprintf(keytab, sizeof(keytab), "%s/krb5.keytab", work);
-    if (argc == 3 && write_keytab(argv[2], keytab)) {
+    /* The Windows service keys and the krb5.conf the 2009 tokens need
+     * (tests/windows_keytab.c), in place of the first krb5.conf. */
+    if (argc == 3 && windows_kerberos_write(argv[2], work) == NULL &&
+        windows_kerberos_env(work) == 0) {
         static const struct {
             const char *file, *package;
         } tokens[] = {{"rc4-kerberos-data", "Kerberos"},

@@ -6,7 +6,8 @@
  *   interop-replay --setup DIR --keys KEYDIR
  *       writes DIR/krb5.conf (the 2009 authenticators need a huge clock
  *       skew; RC4 allowed) and DIR/windows.keytab with the Windows service
- *       keys of HTTP/server.test.domain.com@DOMAIN.COM from KEYDIR.
+ *       keys of HTTP/server.test.domain.com@DOMAIN.COM from KEYDIR
+ *       (tests/windows_keytab.c).
  *   interop-replay --port N --token FILE [--hello key=value]...
  *       sends FILE as the client's first token and prints one line:
  *       RESULT status=... package=... form=... user=... cb=... messages=n/a
@@ -23,8 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "der.h"
+#include "../windows_keytab.h"
 #include "wire.h"
 
 #define SEC_I_CONTINUE_NEEDED 0x00090312u
@@ -51,156 +53,7 @@ static unsigned char *read_all(const char *path, size_t *len)
     return buf;
 }
 
-/* ---- keytab (MIT format 0x0502, big-endian) ---------------------------------- */
-
-static const struct service_key {
-    const char *file;
-    uint16_t enctype;
-    uint8_t kvno;
-} service_keys[] = {
-    {"rc4-key.hex", 23, 3},    /* arcfour-hmac */
-    {"aes128-key.hex", 17, 5}, /* aes128-cts-hmac-sha1-96 */
-    {"aes256-key.hex", 18, 5}, /* aes256-cts-hmac-sha1-96 */
-};
-static const char *const principal[] = {"HTTP", "server.test.domain.com"};
-#define REALM "DOMAIN.COM"
-
-struct out {
-    unsigned char data[512];
-    size_t len;
-};
-
-static void put(struct out *o, const void *p, size_t n)
-{
-    if (o->len + n <= sizeof(o->data))
-        memcpy(o->data + o->len, p, n);
-    o->len += n;
-}
-
-static void put_be(struct out *o, uint32_t v, int bytes)
-{
-    for (int i = bytes - 1; i >= 0; i--) {
-        unsigned char b = (unsigned char)(v >> (8 * i));
-        put(o, &b, 1);
-    }
-}
-
-static void put_counted(struct out *o, const void *p, size_t n)
-{
-    put_be(o, (uint32_t)n, 2);
-    put(o, p, n);
-}
-
-static int hex_key(const char *text, unsigned char *key, size_t *len)
-{
-    size_t n = strcspn(text, "\r\n");
-    if (n % 2 != 0 || n / 2 > 32)
-        return -1;
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned v;
-        if (sscanf(text + 2 * i, "%2x", &v) != 1)
-            return -1;
-        key[i] = (unsigned char)v;
-    }
-    *len = n / 2;
-    return 0;
-}
-
-static int write_keytab(const char *path, const char *keydir)
-{
-    FILE *f = fopen(path, "wb");
-    if (f == NULL)
-        return -1;
-    fputc(0x05, f);
-    fputc(0x02, f);
-    for (size_t i = 0; i < sizeof(service_keys) / sizeof(service_keys[0]); i++) {
-        char file[4096];
-        size_t tlen, klen;
-        unsigned char key[32];
-        snprintf(file, sizeof(file), "%s/%s", keydir, service_keys[i].file);
-        char *text = (char *)read_all(file, &tlen);
-        if (text == NULL || hex_key(text, key, &klen) != 0) {
-            free(text);
-            fclose(f);
-            return -1;
-        }
-        free(text);
-        struct out e = {.len = 0};
-        put_be(&e, 2, 2); /* components */
-        put_counted(&e, REALM, strlen(REALM));
-        for (int c = 0; c < 2; c++)
-            put_counted(&e, principal[c], strlen(principal[c]));
-        put_be(&e, 3, 4); /* KRB5_NT_SRV_HST */
-        put_be(&e, (uint32_t)time(NULL), 4);
-        put_be(&e, service_keys[i].kvno, 1);
-        put_be(&e, service_keys[i].enctype, 2);
-        put_counted(&e, key, klen);
-        put_be(&e, service_keys[i].kvno, 4);
-        struct out size = {.len = 0};
-        put_be(&size, (uint32_t)e.len, 4);
-        fwrite(size.data, 1, size.len, f);
-        fwrite(e.data, 1, e.len, f);
-    }
-    return fclose(f);
-}
-
-static int setup(const char *dir, const char *keydir)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/krb5.conf", dir);
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        return -1;
-    /* 2009 authenticators: a clock skew of decades; RC4 tickets; no DNS. */
-    fprintf(f, "[libdefaults]\n"
-               "    default_realm = " REALM "\n"
-               "    clockskew = 1000000000\n"
-               "    allow_weak_crypto = true\n"
-               "    allow_rc4 = true\n"
-               "    permitted_enctypes = aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96 "
-               "arcfour-hmac\n"
-               "    dns_lookup_kdc = false\n"
-               "    dns_lookup_realm = false\n"
-               "    rdns = false\n"
-               "    dns_canonicalize_hostname = false\n"
-               "[realms]\n"
-               "    " REALM " = {\n        kdc = 127.0.0.1:9\n    }\n");
-    if (fclose(f) != 0)
-        return -1;
-    snprintf(path, sizeof(path), "%s/windows.keytab", dir);
-    return write_keytab(path, keydir);
-}
-
 /* ---- reply description (a few DER shapes) ----------------------------------- */
-
-struct der {
-    const unsigned char *p;
-    size_t len;
-};
-
-/* Reads one TLV at *in; the value goes to *val, *in advances past it. */
-static int der_next(struct der *in, unsigned char *tag, struct der *val)
-{
-    if (in->len < 2)
-        return -1;
-    size_t hdr = 2, len = in->p[1];
-    if (len & 0x80) {
-        size_t n = len & 0x7f;
-        if (n == 0 || n > 3 || in->len < 2 + n)
-            return -1;
-        len = 0;
-        for (size_t i = 0; i < n; i++)
-            len = len << 8 | in->p[2 + i];
-        hdr += n;
-    }
-    if (len > in->len - hdr)
-        return -1;
-    *tag = in->p[0];
-    *val = (struct der){in->p + hdr, len};
-    in->p += hdr + len;
-    in->len -= hdr + len;
-    return 0;
-}
 
 static const struct {
     unsigned char der[10];
@@ -244,7 +97,7 @@ static const char *describe_mech_token(struct der t)
     /* 0x60 framing, krb5 OID, token id 02 00 */
     struct der in = t, body, oid;
     unsigned char tag;
-    if (der_next(&in, &tag, &body) == 0 && tag == 0x60 && der_next(&body, &tag, &oid) == 0 &&
+    if (der_next(&in, &tag, &body) && tag == 0x60 && der_next(&body, &tag, &oid) &&
         tag == 0x06 && body.len >= 2 && body.p[0] == 0x02 && body.p[1] == 0x00)
         return "AP-REP";
     return "unknown";
@@ -265,12 +118,12 @@ static void describe_reply(const unsigned char *p, size_t n, char *out, size_t s
     /* NegTokenResp ::= [1] SEQUENCE { [0] negState, [1] supportedMech,
      *                                 [2] responseToken, [3] mechListMIC } */
     const char *state = "-", *mech = "-", *inner = "-", *mic = "";
-    if (der_next(&in, &tag, &resp) != 0 || der_next(&resp, &tag, &seq) != 0 || tag != 0x30) {
+    if (!der_next(&in, &tag, &resp) || !der_next(&resp, &tag, &seq) || tag != 0x30) {
         snprintf(out, size, "malformed");
         return;
     }
-    while (der_next(&seq, &tag, &field) == 0) {
-        if (der_next(&field, &(unsigned char){0}, &v) != 0)
+    while (der_next(&seq, &tag, &field)) {
+        if (!der_next(&field, &(unsigned char){0}, &v))
             break;
         if (tag == 0xa0 && v.len == 1 && v.p[0] < 4)
             state = neg_states[v.p[0]];
@@ -329,8 +182,12 @@ int main(int argc, char **argv)
     char hello[1024];
     if (wire_parse_options(argc, argv, table, hello, sizeof(hello)) != 0)
         setup_dir = keys = port = token = NULL; /* the usage below */
-    if (setup_dir != NULL && keys != NULL)
-        return setup(setup_dir, keys) == 0 ? 0 : 1;
+    if (setup_dir != NULL && keys != NULL) {
+        const char *why = windows_kerberos_write(keys, setup_dir);
+        if (why != NULL)
+            fprintf(stderr, "interop-replay: %s: %s\n", setup_dir, why);
+        return why == NULL ? 0 : 1;
+    }
     if (port != NULL && atoi(port) > 0 && token != NULL)
         return replay(atoi(port), token, hello);
     fprintf(stderr, "usage: see the comment at the top of replay_client.c\n");
