@@ -310,6 +310,14 @@ static void assert_same(const struct thread_ids *t, const struct thread_ids *sel
                   "%s: supplementary groups changed", when);
 }
 
+/* Drops the whole (forked test) process to account a, for good. */
+static void become(const struct account *a)
+{
+    ck_assert_int_eq(setgroups((size_t)a->n_groups, a->groups), 0);
+    ck_assert_int_eq(setresgid(a->gid, a->gid, a->gid), 0);
+    ck_assert_int_eq(setresuid(a->uid, a->uid, a->uid), 0);
+}
+
 /* The owner of a file this thread creates in dir. */
 static void create_owned(const char *dir, const char *name, uid_t *uid, gid_t *gid)
 {
@@ -587,9 +595,7 @@ START_TEST(impersonate_without_privilege)
     FILE *log = trace_open();
     if (geteuid() == 0) {
         system_account(DAEMON, &daemon);
-        ck_assert_int_eq(setgroups((size_t)daemon.n_groups, daemon.groups), 0);
-        ck_assert_int_eq(setresgid(daemon.gid, daemon.gid, daemon.gid), 0);
-        ck_assert_int_eq(setresuid(daemon.uid, daemon.uid, daemon.uid), 0);
+        become(&daemon);
     }
     thread_ids(&before);
     ck_assert_int_eq(ImpersonateSecurityContext(&hs.server), SEC_E_NO_IMPERSONATION);
@@ -615,9 +621,7 @@ START_TEST(impersonate_own_account)
         return;
     }
     if (geteuid() == 0) {
-        ck_assert_int_eq(setgroups((size_t)nobody.n_groups, nobody.groups), 0);
-        ck_assert_int_eq(setresgid(nobody.gid, nobody.gid, nobody.gid), 0);
-        ck_assert_int_eq(setresuid(nobody.uid, nobody.uid, nobody.uid), 0);
+        become(&nobody);
     }
     thread_ids(&before);
     ck_assert_int_eq(ImpersonateSecurityContext(&hs.server), SEC_E_OK);
