@@ -229,17 +229,16 @@ OM_uint32 gssi_display_status(OM_uint32 *minor, OM_uint32 status_value, int stat
                               gss_buffer_t status_string)
 {
     OM_uint32 major;
-    const char *own = ext_error_text(status_value);
     *minor = 0;
     if (status_type != GSS_C_MECH_CODE)
         return GSS_S_BAD_STATUS;
-    if (own != NULL) {
-        status_string->value = strdup(own);
+    if (ext_error_text(status_value) != NULL) {
+        status_string->value = ext_error_describe(status_value);
         if (status_string->value == NULL) {
             *minor = ENOMEM;
             return GSS_S_FAILURE;
         }
-        status_string->length = strlen(own);
+        status_string->length = strlen(status_string->value);
         *message_context = 0;
         return GSS_S_COMPLETE;
     }
