@@ -214,8 +214,10 @@ OM_uint32 gssi_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
         if (ctx->nested && parent->outer->actual_mech == GSS_C_NO_OID)
             parent->outer->actual_mech = (gss_OID)&m->oid; /* known before SPNEGO says */
         ctx->policy = ctx->nested ? parent->policy : policy_acceptor();
-        ctx->form =
-            ctx->nested || m->id == IMECH_SPNEGO ? GSS_SSPI_NEG_FORM_SPNEGO : GSS_SSPI_NEG_FORM_RAW;
+        ctx->form = ctx->nested || m->id == IMECH_SPNEGO ||
+                            (parent == NULL && loaded_inside_foreign_spnego())
+                        ? GSS_SSPI_NEG_FORM_SPNEGO
+                        : GSS_SSPI_NEG_FORM_RAW;
         ctx->actual_mech = m->id == IMECH_SPNEGO ? GSS_C_NO_OID : (gss_OID)&m->oid;
         if (!ctx->policy->valid && !ctx->nested) {
             major = refuse(minor, ctx, GSS_S_UNAUTHORIZED, GSS_SSPI_NEG_ERR_POLICY_INVALID,

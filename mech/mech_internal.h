@@ -35,6 +35,10 @@ struct imech {
 };
 extern gss_OID_desc interposer_oid;
 const struct imech *imech_get(enum imech_id id);
+/* True once, on the thread where MIT's own SPNEGO acceptor loaded the module
+ * in the middle of an accept (mech.d changed under a running process): the
+ * next accept there is that exchange's inner token. */
+bool loaded_inside_foreign_spnego(void);
 /* The interposed mechanism for a public (or special) OID; NULL if not ours. */
 const struct imech *imech_find(gss_const_OID oid);
 bool oid_eq(gss_const_OID a, gss_const_OID b);

@@ -6,6 +6,7 @@
  * (the module re-reads it when GSS_SSPI_NEGOTIATE_CONF changes).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <pwd.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gss-sspi-mech.h"
@@ -747,6 +749,72 @@ START_TEST(initiators_do_not_report_policy)
 }
 END_TEST
 
+/* ---- the module loaded into a running process ---------------------------------------------
+ * As when mech.d is linked while Apache runs: the process initialised the
+ * mechglue without the module, then the real SPNEGO acceptor, re-reading
+ * the mechanism list in the middle of an accept, loads it; the inner
+ * Kerberos accept is the module's first call.  That context came in SPNEGO
+ * and must be logged so. */
+START_TEST(form_right_when_loaded_mid_accept)
+{
+    OM_uint32 minor, major;
+    const char *dir = realm_env("GSS_SSPI_TEST_DIR");
+    const char *with = getenv("GSS_MECH_CONFIG");
+    char path[512], line[2048];
+    use_policy("mid-accept", "");
+    snprintf(path, sizeof(path), "%s/mech-later", dir);
+    write_file(path, ""); /* no interposer yet: the system's mechanisms only */
+    setenv("GSS_MECH_CONFIG", path, 1);
+
+    /* The client's SPNEGO token, made before the module exists. */
+    gss_name_t target;
+    char name[256];
+    snprintf(name, sizeof(name), "HTTP@%s", realm_env("GSS_SSPI_TEST_HOST"));
+    gss_buffer_desc nb = {strlen(name), name}, token = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
+    gss_ctx_id_t client = GSS_C_NO_CONTEXT, server = GSS_C_NO_CONTEXT;
+    ck_assert(!GSS_ERROR(gss_import_name(&minor, &nb, GSS_C_NT_HOSTBASED_SERVICE, &target)));
+    major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &client, target, test_mech_spnego(),
+                                 0, 0, NULL, NULL, NULL, &token, NULL, NULL);
+    ck_assert_msg(!GSS_ERROR(major), "init: 0x%x", major);
+
+    /* The module appears (the mechglue looks at most once a second, and at
+     * a newer modification time). */
+    FILE *f = fopen(with, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(line, 1, sizeof(line) - 1, f);
+    fclose(f);
+    line[n] = '\0';
+    write_file(path, line);
+    struct timespec later[2] = {{time(NULL) + 5, 0}, {time(NULL) + 5, 0}};
+    ck_assert_int_eq(utimensat(AT_FDCWD, path, later, 0), 0);
+    time_t start = time(NULL);
+    while (time(NULL) == start)
+        usleep(20000);
+
+    major = gss_accept_sec_context(&minor, &server, GSS_C_NO_CREDENTIAL, &token, NULL, NULL, NULL,
+                                   &out, NULL, NULL, NULL);
+    ck_assert_msg(major == GSS_S_COMPLETE, "accept: 0x%x/0x%x", major, minor);
+    gss_release_buffer(&minor, &token);
+    gss_release_buffer(&minor, &out);
+    gss_delete_sec_context(&minor, &client, GSS_C_NO_BUFFER);
+    gss_delete_sec_context(&minor, &server, GSS_C_NO_BUFFER);
+    gss_release_name(&minor, &target);
+    expect_audit("result=success package=Kerberos form=SPNEGO");
+
+    /* The contexts after it pass through the module's SPNEGO layer. */
+    struct gss_pair p = {0};
+    gss_pair_run(&p, test_mech_spnego(), GSS_C_NO_CREDENTIAL, NULL);
+    ck_assert(p.major == GSS_S_COMPLETE);
+    gss_pair_free(&p);
+    char *text = audit_text();
+    char *second = strstr(text, "\n");
+    ck_assert_msg(second != NULL && strstr(second, "form=SPNEGO") != NULL &&
+                      strstr(text, "form=raw") == NULL,
+                  "%s", text);
+    free(text);
+}
+END_TEST
+
 /* ---- initiator: MS-KRB5 first, the server's NegTokenInit2 ----------------------------------- */
 struct der {
     const unsigned char *p;
@@ -932,6 +1000,7 @@ int main(void)
     tcase_add_test(tc, full_syslog_never_blocks);
     tcase_add_loop_test(tc, audit_file_unwritable_reported_once, 0, 2);
     tcase_add_test(tc, initiators_do_not_report_policy);
+    tcase_add_test(tc, form_right_when_loaded_mid_accept);
     tcase_add_test(tc, initiator_ms_krb5_first);
     tcase_add_loop_test(tc, initiator_uses_server_negtokeninit2, 0, 2);
     suite_add_tcase(s, tc);
