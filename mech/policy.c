@@ -8,9 +8,12 @@
  * still choose where the refusal is logged.
  *
  * The file is re-read when its path (environment) or its identity (inode,
- * size, mtime) changes, looked at no more than once a second on the hot
- * path.  Policies are immutable and stay allocated while the module is
- * loaded: a context keeps a pointer to the one it started with.
+ * size, mtime, ctime) changes, looked at by one thread no more than once a
+ * second on the hot path, and read with no lock held.  A file that could
+ * have been written by someone else is refused like a malformed one (see
+ * "trusting the file").  Only acceptors report a refusal (policy_acceptor).
+ * Policies are immutable but for two atomic notes, and stay allocated while
+ * the module is loaded: a context keeps a pointer to the one it started with.
  */
 #include <errno.h>
 #include <fcntl.h>
