@@ -14,7 +14,7 @@
  * the daemon's queue is full the line is dropped and counted, and the next
  * line that gets through carries " syslog_dropped=N" (the total is in
  * POLICY_STATUS).  A daemon that went away is reconnected (at most once a
- * second) by dup2() onto the same descriptor, so a concurrent send never
+ * second) by dup3() onto the same descriptor, so a concurrent send never
  * meets a closed or reused one.  glibc's syslog() is not a fallback: its
  * socket blocks.  GSS_SSPI_NEGOTIATE_SYSLOG names another socket path
  * (tests, benchmarks).
