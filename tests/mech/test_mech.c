@@ -581,8 +581,9 @@ START_TEST(unsafe_policy_refused)
     ck_assert_msg(strstr(text, unsafe_reason[_i]) != NULL, "%s", text);
     free(text);
 
-    /* Fail closed: every acceptor is denied, and the application's
-     * gss_display_status names the file and the reason. */
+    /* Fail closed: every acceptor is denied; syslog and the application's
+     * gss_display_status name the file and the reason. */
+    int log = syslog_receiver(0), count;
     struct gss_pair p = {0};
     alarm(30);
     gss_pair_run(&p, test_mech_krb5(), GSS_C_NO_CREDENTIAL, NULL);
@@ -593,6 +594,13 @@ START_TEST(unsafe_policy_refused)
                   "%s", shown);
     free(shown);
     gss_pair_free(&p);
+    char *lines = syslog_drain(log, &count);
+    char *refused = strstr(lines, "gss-sspi-negotiate: policy refused: ");
+    ck_assert_msg(refused != NULL && strstr(refused, expected) != NULL &&
+                      strstr(refused, unsafe_reason[_i]) != NULL,
+                  "%s", lines);
+    free(lines);
+    close(log);
     if (_i == UNSAFE_PARENT)
         chmod(dir, 0755);
 }
