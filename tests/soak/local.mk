@@ -6,7 +6,7 @@ EXTRA_PROGRAMS += tests/soak/bench-soak
 tests_soak_bench_soak_SOURCES = tests/soak/soak.c
 tests_soak_bench_soak_LDADD = libgss-sspi.la $(GSSAPI_LIBS)
 CLEANFILES += tests/soak/bench-soak
-EXTRA_DIST += tests/soak/soak.sh tests/soak/README.md
+EXTRA_DIST += tests/soak/soak.sh
 
 soak: tests/soak/bench-soak$(EXEEXT) $(gssmech_LTLIBRARIES)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
