@@ -24,6 +24,8 @@ packages=(
     wine64 wine winbind heimdal-multidev
     # benchmarks: instruction counts (make bench)
     valgrind
+    # make soak: the NT hashes of its hashed NTLM user file (openssl dgst -md4)
+    openssl
     # fuzz targets: libFuzzer with ASan/UBSan (their regression runs in make check)
     clang libclang-rt-14-dev
 )

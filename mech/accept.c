@@ -98,6 +98,9 @@ static void audit_context(struct ictx *ctx, gss_name_t client, OM_uint32 flags, 
         .flags = flags,
         .ntlm_policy =
             package == GSS_SSPI_NEG_PACKAGE_NTLM ? policy_ntlm_mode_name(ctx->policy->ntlm) : NULL,
+        .ntlm_v1_policy = package == GSS_SSPI_NEG_PACKAGE_NTLM
+                              ? policy_ntlm_mode_name(ctx->policy->ntlm_v1)
+                              : NULL,
     };
     if (defer)
         audit_defer(ctx->policy, &rec, client);
@@ -118,16 +121,18 @@ static OM_uint32 ntlm_rules(struct ictx *ctx, const gss_buffer_t token)
     case NTLM_MSG_NEGOTIATE:
         return policy->ntlm == NTLM_DENY ? GSS_SSPI_NEG_ERR_NTLM_DENIED : 0;
     case NTLM_MSG_AUTHENTICATE:
-        if (policy->ntlm == NTLM_DENY)
-            return GSS_SSPI_NEG_ERR_NTLM_DENIED;
+        /* Read before any refusal: the denied line names who was refused. */
         if (!ntlm_inspect_authenticate(token->value, token->length, &info))
-            return GSS_SSPI_NEG_ERR_NTLM_MALFORMED;
+            return policy->ntlm == NTLM_DENY ? GSS_SSPI_NEG_ERR_NTLM_DENIED
+                                             : GSS_SSPI_NEG_ERR_NTLM_MALFORMED;
         ctx->ntlm_version = report->ntlm_version = info.version;
         if (info.user[0] != '\0' && report->ntlm_user == NULL) {
             char *claimed = NULL;
             if (asprintf(&claimed, "%s\\%s", info.domain, info.user) > 0)
                 report->ntlm_user = claimed;
         }
+        if (policy->ntlm == NTLM_DENY)
+            return GSS_SSPI_NEG_ERR_NTLM_DENIED;
         /* gss-ntlmssp's own level is not trusted here: in domain mode it
          * takes NTLMv1 whatever LM_COMPAT_LEVEL says. */
         if (info.version != GSS_SSPI_NEG_NTLM_V2 && policy->ntlm_v1 == NTLM_DENY)
@@ -138,15 +143,18 @@ static OM_uint32 ntlm_rules(struct ictx *ctx, const gss_buffer_t token)
     }
 }
 
-/* A refusal of ours: the context (if any) stops being usable. */
-static OM_uint32 refuse(OM_uint32 *minor, struct ictx *ctx, OM_uint32 major, OM_uint32 code)
+/* A refusal of ours: the context (if any) stops being usable.  client: the
+ * established context's peer when one was authenticated (named in the
+ * denied line), else GSS_C_NO_NAME. */
+static OM_uint32 refuse(OM_uint32 *minor, struct ictx *ctx, OM_uint32 major, OM_uint32 code,
+                        gss_name_t client)
 {
     OM_uint32 tmp;
+    audit_context(ctx, client, 0, "denied", ext_error_text(code), false);
     if (ctx->inner != GSS_C_NO_CONTEXT)
         gss_delete_sec_context(&tmp, &ctx->inner, GSS_C_NO_BUFFER);
     *minor = code;
     last_error_note(major, code, &interposer_oid);
-    audit_context(ctx, GSS_C_NO_NAME, 0, "denied", ext_error_text(code), false);
     return major;
 }
 
@@ -205,12 +213,15 @@ OM_uint32 gssi_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
         ctx->nested = parent != NULL;
         if (ctx->nested && parent->outer->actual_mech == GSS_C_NO_OID)
             parent->outer->actual_mech = (gss_OID)&m->oid; /* known before SPNEGO says */
-        ctx->policy = ctx->nested ? parent->policy : policy_current();
-        ctx->form =
-            ctx->nested || m->id == IMECH_SPNEGO ? GSS_SSPI_NEG_FORM_SPNEGO : GSS_SSPI_NEG_FORM_RAW;
+        ctx->policy = ctx->nested ? parent->policy : policy_acceptor();
+        ctx->form = ctx->nested || m->id == IMECH_SPNEGO ||
+                            (parent == NULL && loaded_inside_foreign_spnego())
+                        ? GSS_SSPI_NEG_FORM_SPNEGO
+                        : GSS_SSPI_NEG_FORM_RAW;
         ctx->actual_mech = m->id == IMECH_SPNEGO ? GSS_C_NO_OID : (gss_OID)&m->oid;
         if (!ctx->policy->valid && !ctx->nested) {
-            major = refuse(minor, ctx, GSS_S_UNAUTHORIZED, GSS_SSPI_NEG_ERR_POLICY_INVALID);
+            major = refuse(minor, ctx, GSS_S_UNAUTHORIZED, GSS_SSPI_NEG_ERR_POLICY_INVALID,
+                           GSS_C_NO_NAME);
             goto fail;
         }
         if (verifier_cred == GSS_C_NO_CREDENTIAL) {
@@ -236,7 +247,7 @@ OM_uint32 gssi_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
         major = refuse(minor, ctx,
                        code == GSS_SSPI_NEG_ERR_NTLM_MALFORMED ? GSS_S_DEFECTIVE_TOKEN
                                                                : GSS_S_UNAUTHORIZED,
-                       code);
+                       code, GSS_C_NO_NAME);
         goto fail;
     }
 
@@ -284,10 +295,8 @@ OM_uint32 gssi_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
     if (!ctx->nested && ctx->policy->channel_bindings == CB_REQUIRE &&
         ctx->cb_state != GSS_SSPI_NEG_CB_MATCHED) {
         gss_release_buffer(&tmp, output_token);
-        gss_release_cred(&tmp, &deleg);
-        gss_release_name(&tmp, &peer);
-        major = refuse(minor, ctx, GSS_S_BAD_BINDINGS, GSS_SSPI_NEG_ERR_CB_REQUIRED);
-        goto fail;
+        major = refuse(minor, ctx, GSS_S_BAD_BINDINGS, GSS_SSPI_NEG_ERR_CB_REQUIRED, peer);
+        goto fail; /* releases peer and deleg */
     }
     audit_context(ctx, peer, flags, "success", NULL,
                   src_name != NULL && peer != GSS_C_NO_NAME && !ctx->nested);

@@ -6,6 +6,7 @@
  *   gss-sspi-negotiate: time=2024-05-01T12:00:00Z pid=42 prog=httpd result=success
  *   package=Kerberos form=SPNEGO client="alice@EXAMPLE.COM" service="HTTP/www@EXAMPLE.COM"
  *   ntlm=- cb=matched flags=mutual,replay,sequence,conf,integ,chbound ntlm_policy=-
+ *   ntlm_v1_policy=-
  *
  * (one line).  Names come from the network: every value is quoted and
  * escaped so that no client can forge a field or a line.
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -244,14 +246,16 @@ size_t audit_format(const struct audit_record *rec, time_t when, char buf[LINE_M
     flags_text(rec->flags, flags, sizeof(flags));
     PUT_FIELD(buf, &used, "flags", flags, false);
     PUT_FIELD(buf, &used, "ntlm_policy", rec->ntlm_policy ? rec->ntlm_policy : "-", false);
+    PUT_FIELD(buf, &used, "ntlm_v1_policy", rec->ntlm_v1_policy ? rec->ntlm_v1_policy : "-",
+              false);
     if (rec->reason != NULL)
         PUT_FIELD(buf, &used, "reason", rec->reason, true);
     return used;
 }
 
-/* Warnings for what an administrator acts on: refusals, and NTLM let
- * through by "audit" (it would be refused under "deny"). */
-static int priority(const struct audit_record *rec)
+/* Warnings for what an administrator acts on: refusals, and NTLM (or
+ * NTLMv1) let through by "audit" (it would be refused under "deny"). */
+int audit_priority(const struct audit_record *rec)
 {
     if (strcmp(rec->result, "denied") == 0)
         return LOG_WARNING;
@@ -259,7 +263,60 @@ static int priority(const struct audit_record *rec)
         return LOG_NOTICE;
     if (rec->ntlm_policy != NULL && strcmp(rec->ntlm_policy, "audit") == 0)
         return LOG_WARNING;
+    if (rec->ntlm_version == GSS_SSPI_NEG_NTLM_V1 && rec->ntlm_v1_policy != NULL &&
+        strcmp(rec->ntlm_v1_policy, "audit") == 0)
+        return LOG_WARNING;
     return LOG_INFO;
+}
+
+/* The audit file, opened per line: log rotation needs no signal, and one
+ * write() with O_APPEND keeps lines of concurrent processes whole.  Never
+ * through a symbolic link, never anything but a regular file (O_NONBLOCK:
+ * a FIFO there must not stall the accept).  0, or an errno value
+ * (NOT_REGULAR for anything but a regular file). */
+#define NOT_REGULAR (-1)
+static int append_line(const char *path, const char *line, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+                            O_NOCTTY, 0640);
+    struct stat st;
+    int err = 0;
+    if (fd < 0)
+        return errno;
+    if (fstat(fd, &st) != 0)
+        err = errno;
+    else if (!S_ISREG(st.st_mode))
+        err = NOT_REGULAR;
+    else if (write(fd, line, len) < 0)
+        err = errno;
+    close(fd);
+    return err;
+}
+
+const char *audit_file_problem(const struct policy *policy)
+{
+    int err = atomic_load(&policy->audit_file_errno);
+    if (err == 0)
+        return NULL;
+    if (err == NOT_REGULAR)
+        return "not a regular file";
+    return err == ELOOP ? "a symbolic link (not followed)" : strerror(err);
+}
+
+/* An audit file that cannot be written is said once to syslog (whatever
+ * audit_syslog says: otherwise the audit would vanish silently) and shown
+ * in POLICY_STATUS, until a line gets through again. */
+static void audit_file_status(const struct policy *policy, int err)
+{
+    struct policy *p = (struct policy *)policy; /* only the atomic field changes */
+    if (atomic_exchange(&p->audit_file_errno, err) != 0 || err == 0)
+        return;
+    char line[LINE_MAX_LEN];
+    snprintf(line, sizeof(line),
+             "gss-sspi-negotiate: audit_file %s cannot be written: %s; audit lines go to syslog "
+             "only until it can",
+             policy->audit_file, audit_file_problem(policy));
+    syslog_send(LOG_AUTHPRIV | LOG_ERR, line);
 }
 
 void audit_emit(const struct policy *policy, const struct audit_record *rec)
@@ -269,17 +326,10 @@ void audit_emit(const struct policy *policy, const struct audit_record *rec)
     char line[LINE_MAX_LEN + 1]; /* + the newline of the file copy */
     size_t len = audit_format(rec, time(NULL), line);
     if (policy->audit_syslog)
-        syslog_send(LOG_AUTHPRIV | priority(rec), line);
+        syslog_send(LOG_AUTHPRIV | audit_priority(rec), line);
     if (policy->audit_file != NULL) {
-        /* Opened per line: log rotation needs no signal, and one write()
-         * with O_APPEND keeps lines of concurrent processes whole. */
-        int fd = open(policy->audit_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-        if (fd >= 0) {
-            line[len] = '\n';
-            ssize_t ignored = write(fd, line, len + 1);
-            (void)ignored;
-            close(fd);
-        }
+        line[len] = '\n';
+        audit_file_status(policy, append_line(policy->audit_file, line, len + 1));
     }
 }
 

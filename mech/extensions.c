@@ -54,6 +54,28 @@ const char *ext_error_text(OM_uint32 minor)
     return NULL;
 }
 
+/* The text of one of our codes with what is known now (malloc'ed), NULL if
+ * the code is not ours.  A refusal for an invalid policy names the file,
+ * line and reason: applications (Apache's error log) show only what
+ * gss_display_status says. */
+char *ext_error_describe(OM_uint32 minor)
+{
+    const char *own = ext_error_text(minor);
+    char *text = NULL;
+    if (own == NULL)
+        return NULL;
+    if (minor == GSS_SSPI_NEG_ERR_POLICY_INVALID) {
+        const struct policy *p = policy_current();
+        if (!p->valid && p->error != NULL &&
+            asprintf(&text,
+                     "the gss-sspi negotiate policy file is invalid: %s; every acceptor is "
+                     "denied until it is fixed",
+                     p->error) > 0)
+            return text;
+    }
+    return strdup(own);
+}
+
 static void append_status(char **buf, OM_uint32 code, int type)
 {
     OM_uint32 minor, ctx = 0;
@@ -73,10 +95,9 @@ static void append_status(char **buf, OM_uint32 code, int type)
 
 char *status_text(OM_uint32 major, OM_uint32 minor)
 {
-    char *buf = NULL;
-    const char *own = ext_error_text(minor);
-    if (own != NULL)
-        return strdup(own);
+    char *buf = ext_error_describe(minor);
+    if (buf != NULL)
+        return buf;
     if (GSS_ERROR(major))
         append_status(&buf, major, GSS_C_GSS_CODE);
     if (minor != 0)
@@ -237,12 +258,27 @@ OM_uint32 ext_mech_invoke(OM_uint32 *minor, gss_const_OID object, gss_buffer_t v
         memcpy(out + 8, mech.elements, mech.length);
     } else if (oid_eq(object, &ext_policy_status)) {
         const struct policy *p = policy_current();
-        const char *text = p->valid ? p->source : p->error;
-        len = 4 + strlen(text);
-        if ((out = malloc(len)) == NULL)
+        const char *audit = p->audit_file ? audit_file_problem(p) : NULL;
+        unsigned long dropped = syslog_dropped();
+        char *text = NULL;
+        int n = asprintf(&text, "%s%s%s%s%s", p->valid ? p->source : p->error ? p->error : "?",
+                         audit ? "; audit_file " : "", audit ? p->audit_file : "",
+                         audit ? ": " : "", audit ? audit : "");
+        if (n > 0 && dropped != 0) {
+            char *more = NULL;
+            n = asprintf(&more, "%s; syslog: %lu audit lines dropped (socket full)", text,
+                         dropped);
+            free(text);
+            text = n > 0 ? more : NULL;
+        }
+        if (n < 0 || (out = malloc(4 + (size_t)n)) == NULL) {
+            free(n < 0 ? NULL : text);
             goto nomem;
+        }
+        len = 4 + (size_t)n;
         put_le32(out, p->valid ? 0 : 1);
-        memcpy(out + 4, text, len - 4);
+        memcpy(out + 4, text, (size_t)n);
+        free(text);
     } else {
         *handled = false;
         return GSS_S_UNAVAILABLE;

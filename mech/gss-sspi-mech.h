@@ -60,8 +60,11 @@
  *      that cross an interposer (see mech/README.md). */
 #define GSS_SSPI_NEGOTIATE_OID_LAST_ERROR_DER GSS_SSPI_NEGOTIATE_EXT_OID_DER("\x04")
 /* .2.5 POLICY_STATUS (gssspi_mech_invoke): le32 0 = policy loaded,
- *      1 = policy file invalid (the module denies every acceptor), then the
- *      text "path" or "path:line: reason". */
+ *      1 = policy file invalid or untrusted (the module denies every
+ *      acceptor), then the text "path", "path:line: reason" or "path:
+ *      reason", followed by "; audit_file PATH: reason" while the audit file
+ *      cannot be written and "; syslog: N audit lines dropped (socket full)"
+ *      once the syslog daemon's queue has refused lines (N since loading). */
 #define GSS_SSPI_NEGOTIATE_OID_POLICY_STATUS_DER GSS_SSPI_NEGOTIATE_EXT_OID_DER("\x05")
 
 #define GSS_SSPI_NEG_PACKAGE_UNKNOWN 0

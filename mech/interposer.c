@@ -12,7 +12,9 @@
  * the public gss_* API with the special OID (our OID's bytes followed by
  * the real OID's bytes), which the mechglue routes past us.
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <execinfo.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -132,6 +134,39 @@ static bool interpose_kerberos(const struct policy *policy)
     return true;
 }
 
+/* Linked into mech.d while a server runs, the module is loaded when the
+ * mechglue next re-reads its list: MIT's SPNEGO acceptor does that in the
+ * middle of an accept (gss_indicate_mechs_by_attrs), and that context's
+ * inner token then reaches our Kerberos or NTLM entry with no SPNEGO layer
+ * of ours around it.  Told apart from the stack, once per process (a load
+ * at the mechglue's first call goes through no gss_indicate_mechs); the
+ * next accept on this thread is that inner one (accept.c). */
+static _Thread_local bool loaded_inside_spnego_accept;
+
+static bool stack_inside_spnego_accept(void)
+{
+    void *frames[64];
+    int n = backtrace(frames, 64);
+    bool indicate = false;
+    for (int i = 0; i < n; i++) {
+        Dl_info info;
+        if (dladdr(frames[i], &info) == 0 || info.dli_saddr == NULL)
+            continue;
+        if (info.dli_saddr == (void *)gss_indicate_mechs)
+            indicate = true;
+        else if (info.dli_saddr == (void *)gss_accept_sec_context && indicate)
+            return true;
+    }
+    return false;
+}
+
+bool loaded_inside_foreign_spnego(void)
+{
+    bool was = loaded_inside_spnego_accept;
+    loaded_inside_spnego_accept = false;
+    return was;
+}
+
 /* Called by the loader with its mechanism-list lock held: no GSS call that
  * needs the mechanism list may happen here (the OID-set helpers do not). */
 gss_OID_set gss_mech_interposer(gss_OID mech_type)
@@ -141,6 +176,7 @@ gss_OID_set gss_mech_interposer(gss_OID mech_type)
     if (!is_our_oid(mech_type))
         return GSS_C_NO_OID_SET;
     set_interposer_oid(mech_type);
+    loaded_inside_spnego_accept = stack_inside_spnego_accept();
     const struct policy *policy = policy_current();
     bool krb5 = interpose_kerberos(policy);
     major = gss_create_empty_oid_set(&minor, &set);
@@ -229,17 +265,16 @@ OM_uint32 gssi_display_status(OM_uint32 *minor, OM_uint32 status_value, int stat
                               gss_buffer_t status_string)
 {
     OM_uint32 major;
-    const char *own = ext_error_text(status_value);
     *minor = 0;
     if (status_type != GSS_C_MECH_CODE)
         return GSS_S_BAD_STATUS;
-    if (own != NULL) {
-        status_string->value = strdup(own);
+    if (ext_error_text(status_value) != NULL) {
+        status_string->value = ext_error_describe(status_value);
         if (status_string->value == NULL) {
             *minor = ENOMEM;
             return GSS_S_FAILURE;
         }
-        status_string->length = strlen(own);
+        status_string->length = strlen(status_string->value);
         *message_context = 0;
         return GSS_S_COMPLETE;
     }

@@ -6,6 +6,7 @@
 #ifndef GSS_SSPI_MECH_INTERNAL_H
 #define GSS_SSPI_MECH_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +35,10 @@ struct imech {
 };
 extern gss_OID_desc interposer_oid;
 const struct imech *imech_get(enum imech_id id);
+/* True once, on the thread where MIT's own SPNEGO acceptor loaded the module
+ * in the middle of an accept (mech.d changed under a running process): the
+ * next accept there is that exchange's inner token. */
+bool loaded_inside_foreign_spnego(void);
 /* The interposed mechanism for a public (or special) OID; NULL if not ours. */
 const struct imech *imech_find(gss_const_OID oid);
 bool oid_eq(gss_const_OID a, gss_const_OID b);
@@ -110,6 +115,9 @@ OM_uint32 ext_mech_invoke(OM_uint32 *minor, gss_const_OID object, gss_buffer_t v
                           bool *handled);
 /* Text of one of our minor codes, NULL if it is not ours. */
 const char *ext_error_text(OM_uint32 minor);
+/* The same with what is known now (the invalid policy's "path:line:
+ * reason"), malloc'ed; NULL if the code is not ours or memory ran out. */
+char *ext_error_describe(OM_uint32 minor);
 /* "major text; minor text" from gss_display_status, malloc'ed. */
 char *status_text(OM_uint32 major, OM_uint32 minor);
 
@@ -129,10 +137,17 @@ struct policy {
     enum tristate interpose_kerberos;
     bool audit_syslog;
     char *audit_file;
+    /* The only mutable parts, set once they happen: */
+    _Atomic bool reported;            /* the refusal went to syslog (policy_acceptor) */
+    _Atomic int audit_file_errno;     /* why audit_file cannot be written, 0 if it can */
 };
 /* The policy in force: re-read when the file changes, never freed while
- * the module is loaded (callers keep the pointer for a context's life). */
+ * the module is loaded (callers keep the pointer for a context's life).
+ * The file is refused ("path: reason") unless root or the process's user
+ * owns it and its directories and no one else may write them. */
 const struct policy *policy_current(void);
+/* The same for acceptors, which alone report a refused policy (once). */
+const struct policy *policy_acceptor(void);
 /* Parses text (path names the source in messages); always returns a policy,
  * with valid = false and error set when the text is refused. */
 struct policy *policy_parse(const char *text, size_t len, const char *path);
@@ -151,8 +166,14 @@ struct audit_record {
     int ntlm_version;
     int cb_state;
     OM_uint32 flags;
-    const char *ntlm_policy; /* "allow"/"audit"/"deny" when NTLM was involved */
+    const char *ntlm_policy;    /* "allow"/"audit"/"deny" when NTLM was involved */
+    const char *ntlm_v1_policy; /* likewise, the policy for NTLMv1 and LM */
 };
+/* The syslog severity of a line: warning for refusals and for what "audit"
+ * lets through, notice for failures, info otherwise. */
+int audit_priority(const struct audit_record *rec);
+/* Why the policy's audit_file cannot be written now, NULL if it can. */
+const char *audit_file_problem(const struct policy *policy);
 /* One line, to syslog (authpriv) and the policy's audit file. */
 void audit_emit(const struct policy *policy, const struct audit_record *rec);
 /* A success line emitted once the mechglue displays name (the caller's copy
@@ -166,8 +187,12 @@ void name_remember_accepted(gss_name_t name);
 /* audit.c: decimal digits of v (zero-padded to width, 0 = as needed),
  * NUL-terminated; returns the end.  printf is too dear on every accept. */
 char *put_digits(char *out, unsigned long v, int width);
-/* syslog_send.c: a formatted line to the local syslog socket. */
+/* syslog_send.c: a formatted line to the local syslog socket, never
+ * blocking: when the socket is full the line is dropped and counted, and
+ * the count goes out with the next line that gets through. */
 void syslog_send(int priority, const char *line);
+/* Lines dropped since the module was loaded. */
+unsigned long syslog_dropped(void);
 void audit_flush_pending(void);
 /* The line itself (malloc'ed), for tests: time is given. */
 #define LINE_MAX_LEN 2048

@@ -8,12 +8,16 @@
  * still choose where the refusal is logged.
  *
  * The file is re-read when its path (environment) or its identity (inode,
- * size, mtime) changes, looked at no more than once a second on the hot
- * path.  Policies are immutable and stay allocated while the module is
- * loaded: a context keeps a pointer to the one it started with.
+ * size, mtime, ctime) changes, looked at by one thread no more than once a
+ * second on the hot path, and read with no lock held.  A file that could
+ * have been written by someone else is refused like a malformed one (see
+ * "trusting the file").  Only acceptors report a refusal (policy_acceptor).
+ * Policies are immutable but for two atomic notes, and stay allocated while
+ * the module is loaded: a context keeps a pointer to the one it started with.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -249,6 +253,119 @@ static struct policy *policy_refused(const char *path, const char *reason)
     return p;
 }
 
+/* ---- trusting the file --------------------------------------------------------------
+ * The policy decides who may authenticate to every GSS acceptor of the host,
+ * so it is trusted as sshd's StrictModes trusts authorized_keys: the file
+ * and every directory above it owned by root or by the process's effective
+ * user and writable by no one else.  One difference: a root-owned sticky
+ * directory (/tmp) is accepted, since no one else can rename or replace
+ * what we own inside it.  The final component is never followed if it is a
+ * symbolic link, and only a regular file is read (O_NONBLOCK: a FIFO put
+ * there must not stall the accept that looks at it). */
+static const struct {
+    mode_t type;
+    const char *name;
+} file_types[] = {
+    {S_IFDIR, "a directory"},         {S_IFIFO, "a FIFO"},
+    {S_IFCHR, "a character device"},  {S_IFBLK, "a block device"},
+    {S_IFSOCK, "a socket"},           {S_IFLNK, "a symbolic link"},
+};
+
+static const char *type_name(mode_t mode)
+{
+    for (size_t i = 0; i < sizeof(file_types) / sizeof(file_types[0]); i++)
+        if ((mode & S_IFMT) == file_types[i].type)
+            return file_types[i].name;
+    return "not a regular file";
+}
+
+/* NULL when st may be trusted, else why not (in why). */
+static const char *untrusted(const struct stat *st, const char *what, char *why, size_t size)
+{
+    uid_t euid = geteuid();
+    bool sticky_root = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) && st->st_uid == 0;
+    if (st->st_uid != 0 && st->st_uid != euid) {
+        snprintf(why, size, "%s is owned by uid %u (only root or uid %u may own it)", what,
+                 (unsigned)st->st_uid, (unsigned)euid);
+        return why;
+    }
+    if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !sticky_root) {
+        snprintf(why, size, "%s is writable by group or others (mode %04o)", what,
+                 (unsigned)(st->st_mode & 07777));
+        return why;
+    }
+    return NULL;
+}
+
+/* Every directory from the file's up to "/", as the kernel resolves them. */
+static const char *untrusted_parents(const char *path, char *why, size_t size)
+{
+    char *copy = strdup(path), *dir = NULL;
+    const char *reason = NULL;
+    if (copy == NULL)
+        return "out of memory";
+    char *slash = strrchr(copy, '/');
+    if (slash == copy)
+        slash[1] = '\0'; /* "/negotiate.conf": the root directory */
+    else if (slash != NULL)
+        *slash = '\0';
+    else
+        strcpy(copy, ".");
+    dir = realpath(copy, NULL);
+    if (dir == NULL) {
+        snprintf(why, size, "directory %s: %s", copy, strerror(errno));
+        reason = why;
+        goto out;
+    }
+    for (;;) {
+        struct stat st;
+        char what[PATH_MAX + 16];
+        if (stat(dir, &st) != 0) {
+            snprintf(why, size, "directory %s: %s", dir, strerror(errno));
+            reason = why;
+            goto out;
+        }
+        snprintf(what, sizeof(what), "directory %s", dir);
+        if ((reason = untrusted(&st, what, why, size)) != NULL || strcmp(dir, "/") == 0)
+            goto out;
+        slash = strrchr(dir, '/');
+        if (slash == dir)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+    }
+out:
+    free(dir);
+    free(copy);
+    return reason;
+}
+
+/* The whole file into a NUL-terminated buffer; NULL and why on failure. */
+static char *read_all(int fd, size_t size, size_t *got, const char **why)
+{
+    char *text = malloc(size + 1);
+    *got = 0;
+    if (text == NULL) {
+        *why = "out of memory";
+        return NULL;
+    }
+    while (*got < size) {
+        ssize_t n = read(fd, text + *got, size - *got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            *why = strerror(errno);
+            free(text);
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        *got += (size_t)n;
+    }
+    text[*got] = '\0';
+    return text;
+}
+
 /* ---- the policy in force ------------------------------------------------------------ */
 struct entry {
     char *path;
@@ -256,113 +373,149 @@ struct entry {
     dev_t dev;
     ino_t ino;
     off_t size;
-    struct timespec mtime;
+    struct timespec mtime, ctime; /* ctime: chmod and chown reload too */
     _Atomic time_t checked;
     struct policy *policy;
     struct entry *older; /* kept for contexts that still point at them */
 };
 static _Atomic(struct entry *) current_entry;
-static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Held only to install a loaded policy: never across I/O. */
+static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static bool same_file(const struct entry *e, bool exists, const struct stat *st)
 {
     if (e->exists != exists)
         return false;
-    return !exists ||
-           (e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size &&
-            e->mtime.tv_sec == st->st_mtim.tv_sec && e->mtime.tv_nsec == st->st_mtim.tv_nsec);
+    return !exists || (e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size &&
+                       e->mtime.tv_sec == st->st_mtim.tv_sec &&
+                       e->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+                       e->ctime.tv_sec == st->st_ctim.tv_sec &&
+                       e->ctime.tv_nsec == st->st_ctim.tv_nsec);
 }
 
 static struct policy *load(const char *path, bool explicit_path, bool *exists, struct stat *st)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    *exists = false;
-    if (fd < 0) {
-        if (errno == ENOENT && !explicit_path) {
-            struct policy *p = policy_parse("", 0, path); /* no file: the defaults */
-            return p;
-        }
-        return policy_refused(path, strerror(errno));
-    }
+    char why[PATH_MAX + 128];
+    const char *reason = NULL;
     struct policy *p = NULL;
     char *text = NULL;
+    size_t got = 0;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    *exists = false;
+    if (fd < 0) {
+        if (errno == ENOENT && !explicit_path)
+            return policy_parse("", 0, path); /* no file: the defaults */
+        reason = errno == ELOOP ? "a symbolic link (not followed)" : strerror(errno);
+        *exists = errno != ENOENT && lstat(path, st) == 0;
+        goto out;
+    }
     if (fstat(fd, st) != 0) {
-        p = policy_refused(path, strerror(errno));
+        reason = strerror(errno);
         goto out;
     }
     *exists = true;
-    if (!S_ISREG(st->st_mode) || st->st_size > MAX_FILE) {
-        p = policy_refused(path, S_ISREG(st->st_mode) ? "file too large" : "not a regular file");
+    if (!S_ISREG(st->st_mode)) {
+        reason = type_name(st->st_mode);
         goto out;
     }
-    text = malloc((size_t)st->st_size + 1);
-    ssize_t got = text ? read(fd, text, (size_t)st->st_size) : -1;
-    if (got < 0) {
-        p = policy_refused(path, text ? strerror(errno) : "out of memory");
+    if ((reason = untrusted(st, "the file", why, sizeof(why))) != NULL ||
+        (reason = untrusted_parents(path, why, sizeof(why))) != NULL)
+        goto out;
+    if (st->st_size > MAX_FILE) {
+        reason = "file too large";
         goto out;
     }
-    p = policy_parse(text, (size_t)got, path);
+    if ((text = read_all(fd, (size_t)st->st_size, &got, &reason)) == NULL)
+        goto out;
+    p = policy_parse(text, got, path);
 out:
+    if (reason != NULL)
+        p = policy_refused(path, reason);
     free(text);
-    close(fd);
+    if (fd >= 0)
+        close(fd);
     return p;
 }
 
-static void report(const struct policy *p)
+static struct entry *entry_new(const char *path, struct policy *p, bool exists,
+                               const struct stat *st, time_t now)
 {
-    if (p->valid)
-        return;
-    syslog(LOG_AUTHPRIV | LOG_ERR,
-           "gss-sspi-negotiate: policy refused: %s; every acceptor is denied until it is fixed",
-           p->error ? p->error : "?");
-    struct audit_record rec = {.result = "denied", .reason = p->error, .form = -1};
-    audit_emit(p, &rec);
+    struct entry *e = calloc(1, sizeof(*e));
+    if (e == NULL || (e->path = strdup(path)) == NULL) {
+        free(e);
+        return NULL;
+    }
+    e->exists = exists;
+    if (exists) {
+        e->dev = st->st_dev;
+        e->ino = st->st_ino;
+        e->size = st->st_size;
+        e->mtime = st->st_mtim;
+        e->ctime = st->st_ctim;
+    }
+    atomic_store_explicit(&e->checked, now, memory_order_relaxed);
+    e->policy = p;
+    return e;
 }
 
 const struct policy *policy_current(void)
 {
+    static struct policy oom = {.valid = false, .source = "(none)", .error = "out of memory"};
     const char *env = secure_getenv(GSS_SSPI_NEGOTIATE_CONF_ENV);
     const char *path = env != NULL && *env != '\0' ? env : DEFAULT_PATH;
     time_t now = time(NULL);
     struct entry *e = atomic_load_explicit(&current_entry, memory_order_acquire);
-    if (e != NULL && atomic_load_explicit(&e->checked, memory_order_relaxed) == now &&
-        strcmp(e->path, path) == 0)
+    if (e != NULL && strcmp(e->path, path) == 0) {
+        /* One thread a second looks at the file; the others keep the
+         * policy they have meanwhile. */
+        time_t seen = atomic_load_explicit(&e->checked, memory_order_relaxed);
+        if (seen == now || !atomic_compare_exchange_strong(&e->checked, &seen, now))
+            return e->policy;
+    }
+    struct stat st;
+    bool exists = lstat(path, &st) == 0;
+    if (e != NULL && strcmp(e->path, path) == 0 && same_file(e, exists, &st))
         return e->policy;
 
-    pthread_mutex_lock(&reload_lock);
-    e = atomic_load_explicit(&current_entry, memory_order_acquire);
-    struct stat st;
-    bool exists = stat(path, &st) == 0;
-    if (e != NULL && strcmp(e->path, path) == 0 && same_file(e, exists, &st)) {
-        atomic_store_explicit(&e->checked, now, memory_order_relaxed);
-        pthread_mutex_unlock(&reload_lock);
-        return e->policy;
-    }
-    struct entry *fresh = calloc(1, sizeof(*fresh));
+    /* Read without any lock: a file on a stalled disk stalls this thread
+     * only.  Two threads may both read; the second install is dropped. */
     struct policy *p = load(path, env != NULL && *env != '\0', &exists, &st);
-    if (fresh == NULL || p == NULL || (fresh->path = strdup(path)) == NULL) {
-        /* Out of memory: keep what we had, or refuse. */
-        free(fresh);
+    struct entry *fresh = p != NULL ? entry_new(path, p, exists, &st, now) : NULL;
+    if (fresh == NULL) {
         policy_free(p);
-        pthread_mutex_unlock(&reload_lock);
-        if (e != NULL)
-            return e->policy;
-        static struct policy oom = {.valid = false, .source = "(none)", .error = "out of memory"};
-        return &oom;
+        return e != NULL ? e->policy : &oom; /* keep what we had, or refuse */
     }
-    fresh->exists = exists;
-    if (exists) {
-        fresh->dev = st.st_dev;
-        fresh->ino = st.st_ino;
-        fresh->size = st.st_size;
-        fresh->mtime = st.st_mtim;
+    pthread_mutex_lock(&install_lock);
+    struct entry *now_current = atomic_load_explicit(&current_entry, memory_order_acquire);
+    if (now_current != e && now_current != NULL && strcmp(now_current->path, path) == 0 &&
+        same_file(now_current, exists, &st)) {
+        pthread_mutex_unlock(&install_lock); /* another thread won */
+        policy_free(fresh->policy);
+        free(fresh->path);
+        free(fresh);
+        return now_current->policy;
     }
-    atomic_store_explicit(&fresh->checked, now, memory_order_relaxed);
-    fresh->policy = p;
-    fresh->older = e;
+    fresh->older = now_current;
     atomic_store_explicit(&current_entry, fresh, memory_order_release);
-    pthread_mutex_unlock(&reload_lock);
-    report(p);
+    pthread_mutex_unlock(&install_lock);
+    return p;
+}
+
+/* A refused policy is reported (syslog and the audit file) once, by the
+ * first acceptor that meets it: initiators (curl, ssh) never apply the
+ * acceptor policy, so they must not fill the log about it. */
+const struct policy *policy_acceptor(void)
+{
+    const struct policy *p = policy_current();
+    if (p->valid || atomic_exchange(&((struct policy *)p)->reported, true))
+        return p;
+    char line[LINE_MAX_LEN];
+    snprintf(line, sizeof(line),
+             "gss-sspi-negotiate: policy refused: %s; every acceptor is denied until it is fixed",
+             p->error ? p->error : "?");
+    syslog_send(LOG_AUTHPRIV | LOG_ERR, line);
+    struct audit_record rec = {.result = "denied", .reason = p->error, .form = -1};
+    audit_emit(p, &rec);
     return p;
 }
 

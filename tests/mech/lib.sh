@@ -4,6 +4,10 @@
 # gss-ntlmssp line and, "with", our interposer line.  GSS_MECH_CONFIG
 # replaces /etc/gss/mech and mech.d for the process: no root needed.
 
+# The module refuses a policy file that group or others may write (as sshd's
+# StrictModes): whatever umask the caller runs with, ours are 0644.
+umask 022
+
 : "${top_builddir:=.}"
 : "${top_srcdir:=.}"
 module=${GSS_SSPI_NEGOTIATE_MODULE:-$top_builddir/mech/.libs/gss-sspi-negotiate.so}

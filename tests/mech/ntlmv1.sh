@@ -33,7 +33,7 @@ pass=0
 fail=0
 # Heimdal takes the NTLM domain from the target host's second label and its
 # credentials from NTLM_USER_FILE (the realm's DOMAIN:user:password file).
-run() { # policy-settings, expected result (ok|refused), label
+run() { # policy-settings, expected result (ok|refused), label, v1 policy in the audit line
     printf 'audit_syslog = no\naudit_file = %s/audit.log\n%s\n' "$work" "$1" >"$work/policy.conf"
     : >"$work/audit.log"
     local line
@@ -46,14 +46,15 @@ run() { # policy-settings, expected result (ok|refused), label
     audit=$(cat "$work/audit.log")
     case "$2:$line" in
     ok:"accept: result=ok "*"ntlm=1"*)
-        if [[ $audit == *"result=success package=NTLM form=raw"*"ntlm=v1"* ]]; then
+        if [[ $audit == *"result=success package=NTLM form=raw"*"ntlm=v1"*"ntlm_v1_policy=$4"* ]]; then
             echo "PASS: $3: $line"
             pass=$((pass + 1))
             return
         fi
         ;;
     refused:"accept: result=refused "*)
-        if [[ $audit == *"result=denied package=NTLM form=raw"*"ntlm=v1"*"NTLMv1"* ]]; then
+        # The refused AUTHENTICATE names its client (Heimdal: the host's second label).
+        if [[ $audit == *"result=denied package=NTLM form=raw client=\"GSSSSPI\\\\alice\""*"ntlm=v1"*"ntlm_v1_policy=$4"*"NTLMv1"* ]]; then
             echo "PASS: $3: $line"
             pass=$((pass + 1))
             return
@@ -66,10 +67,10 @@ run() { # policy-settings, expected result (ok|refused), label
     sed 's/^/    stderr:   /' "$work/err"
     fail=$((fail + 1))
 }
-run "" refused "NTLMv1 by default"
-run "ntlm_v1 = deny" refused "NTLMv1 with ntlm_v1 = deny"
-run "ntlm_v1 = allow" ok "NTLMv1 with ntlm_v1 = allow"
-run "ntlm_v1 = audit" ok "NTLMv1 with ntlm_v1 = audit"
+run "" refused "NTLMv1 by default" deny
+run "ntlm_v1 = deny" refused "NTLMv1 with ntlm_v1 = deny" deny
+run "ntlm_v1 = allow" ok "NTLMv1 with ntlm_v1 = allow" allow
+run "ntlm_v1 = audit" ok "NTLMv1 with ntlm_v1 = audit" audit
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -5,13 +5,19 @@
  * and plain GSS calls on both ends.  Each test writes its own policy file
  * (the module re-reads it when GSS_SSPI_NEGOTIATE_CONF changes).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gss-sspi-mech.h"
@@ -58,6 +64,67 @@ static void expect_audit(const char *fragment)
     ck_assert_msg(strstr(text, fragment) != NULL, "no \"%s\" in the audit file:\n%s", fragment,
                   text);
     free(text);
+}
+
+/* POLICY_STATUS: the status word and the text (malloc'ed). */
+static uint32_t policy_status(char **text)
+{
+    OM_uint32 minor;
+    gss_OID_desc status = {GSS_SSPI_NEGOTIATE_EXT_OID_LEN,
+                           GSS_SSPI_NEGOTIATE_OID_POLICY_STATUS_DER};
+    gss_buffer_desc v = GSS_C_EMPTY_BUFFER;
+    ck_assert(!GSS_ERROR(gssspi_mech_invoke(&minor, test_mech_spnego(), &status, &v)));
+    ck_assert_uint_ge(v.length, 4);
+    const unsigned char *b = v.value;
+    uint32_t word = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                    (uint32_t)b[3] << 24;
+    *text = strndup((const char *)b + 4, v.length - 4);
+    gss_release_buffer(&minor, &v);
+    return word;
+}
+
+/* A syslog daemon of the test's own (GSS_SSPI_NEGOTIATE_SYSLOG), as /dev/log
+ * is in production; rcvbuf > 0 shrinks its receive buffer. */
+static int syslog_receiver(int rcvbuf)
+{
+    static char sock_path[512];
+    snprintf(sock_path, sizeof(sock_path), "%s/syslog.sock", realm_env("GSS_SSPI_TEST_DIR"));
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    ck_assert_uint_lt(strlen(sock_path), sizeof(addr.sun_path));
+    strcpy(addr.sun_path, sock_path);
+    unlink(sock_path);
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    ck_assert_int_ge(fd, 0);
+    if (rcvbuf > 0)
+        ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    setenv("GSS_SSPI_NEGOTIATE_SYSLOG", sock_path, 1);
+    return fd;
+}
+
+/* Every datagram waiting on the receiver, concatenated (one per line). */
+static char *syslog_drain(int fd, int *count)
+{
+    size_t size = 1 << 20, used = 0;
+    char *all = calloc(1, size);
+    ssize_t n;
+    *count = 0;
+    while (used + 4096 < size && (n = recv(fd, all + used, 4095, MSG_DONTWAIT)) > 0) {
+        used += (size_t)n;
+        all[used++] = '\n';
+        (*count)++;
+    }
+    all[used] = '\0';
+    return all;
+}
+
+/* A policy file with exactly this text, at path. */
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
 }
 
 static char *ntlm_user(void)
@@ -123,10 +190,13 @@ START_TEST(audit_names_each_form)
              _i < NTLM_RAW ? realm_env("GSS_SSPI_TEST_USER")
                            : realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"));
     expect_audit(expected);
-    if (_i < NTLM_RAW)
+    if (_i < NTLM_RAW) {
         expect_audit("service=\"HTTP/server.gss-sspi.test@GSS-SSPI.TEST\"");
-    else
+        expect_audit("ntlm_policy=- ntlm_v1_policy=-");
+    } else {
         expect_audit("ntlm=v2");
+        expect_audit("ntlm_policy=allow ntlm_v1_policy=deny");
+    }
 }
 END_TEST
 
@@ -229,7 +299,17 @@ START_TEST(channel_bindings_required)
     ck_assert_msg(none.server_status == SEC_E_BAD_BINDINGS, "no client bindings: 0x%08x",
                   (unsigned)none.server_status);
     handshake_cleanup(&none);
-    expect_audit("result=denied");
+    /* The denied line names the client that authenticated without bindings
+     * (the audit line escapes the backslash of "DOMAIN\user"). */
+    char client[160], denied[240];
+    if (f == KRB5_RAW)
+        snprintf(client, sizeof(client), "%s@%s", realm_env("GSS_SSPI_TEST_USER"),
+                 realm_env("GSS_SSPI_TEST_REALM"));
+    else
+        snprintf(client, sizeof(client), "%s\\\\%s", realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
+                 realm_env("GSS_SSPI_TEST_USER"));
+    snprintf(denied, sizeof(denied), "result=denied %s client=\"%s\"", form_audit[f], client);
+    expect_audit(denied);
 
     run_form(f, &match, ours, ours, len);
     ck_assert_msg(match.server_status == SEC_E_OK, "matching: 0x%08x",
@@ -266,15 +346,10 @@ START_TEST(malformed_policy_fails_closed)
              realm_env("GSS_SSPI_TEST_DIR"));
     expect_audit(expected);
 
-    OM_uint32 minor;
-    gss_OID_desc status = {GSS_SSPI_NEGOTIATE_EXT_OID_LEN,
-                           GSS_SSPI_NEGOTIATE_OID_POLICY_STATUS_DER};
-    gss_buffer_desc v = GSS_C_EMPTY_BUFFER;
-    ck_assert(!GSS_ERROR(gssspi_mech_invoke(&minor, test_mech_spnego(), &status, &v)));
-    ck_assert_uint_ge(v.length, 4);
-    ck_assert_uint_eq(((unsigned char *)v.value)[0], 1);
-    ck_assert_ptr_nonnull(memmem(v.value, v.length, "bad.conf:4:", 11));
-    gss_release_buffer(&minor, &v);
+    char *text = NULL;
+    ck_assert_uint_eq(policy_status(&text), 1);
+    ck_assert_ptr_nonnull(strstr(text, "bad.conf:4:"));
+    free(text);
 }
 END_TEST
 
@@ -332,6 +407,18 @@ static void gss_pair_free(struct gss_pair *p)
     gss_delete_sec_context(&minor, &p->client, GSS_C_NO_BUFFER);
     gss_delete_sec_context(&minor, &p->server, GSS_C_NO_BUFFER);
     free(p->first.value);
+}
+
+/* gss_display_status of a minor code, as an application logs it (malloc'ed). */
+static char *display_minor(OM_uint32 code)
+{
+    OM_uint32 minor, ctx = 0;
+    gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
+    ck_assert(!GSS_ERROR(
+        gss_display_status(&minor, code, GSS_C_MECH_CODE, GSS_C_NO_OID, &ctx, &text)));
+    char *s = strndup(text.value, text.length);
+    gss_release_buffer(&minor, &text);
+    return s;
 }
 
 static uint32_t le32(const void *p)
@@ -421,6 +508,318 @@ START_TEST(extension_oids)
     gss_release_buffer(&minor, &text);
     gss_pair_free(&d);
     gss_release_cred(&minor, &cred);
+}
+END_TEST
+
+
+/* ---- policy files the module must not trust -------------------------------------------------
+ * As sshd's StrictModes: each unsafe file is refused with "path: reason",
+ * fails every acceptor closed, and a FIFO does not stall the call that
+ * meets it (SIGALRM ends the test if it does). */
+enum unsafe { UNSAFE_MODE, UNSAFE_OWNER, UNSAFE_SYMLINK, UNSAFE_FIFO, UNSAFE_DIRECTORY,
+              UNSAFE_PARENT, UNSAFE_COUNT };
+static const char *const unsafe_reason[] = {
+    "the file is writable by group or others (mode 0666)",
+    "the file is owned by uid",
+    "a symbolic link (not followed)",
+    "a FIFO",
+    "a directory",
+    "is writable by group or others (mode 0777)",
+};
+
+START_TEST(unsafe_policy_refused)
+{
+    char dir[512], path[600], good[600], *text = NULL;
+    snprintf(dir, sizeof(dir), "%s/unsafe-%d", realm_env("GSS_SSPI_TEST_DIR"), _i);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    snprintf(path, sizeof(path), "%s/negotiate.conf", dir);
+    snprintf(good, sizeof(good), "%s/good.conf", dir);
+    write_file(good, "audit_syslog = no\n");
+    /* Everything loaded first, so that only the policy file is looked at below. */
+    setenv(GSS_SSPI_NEGOTIATE_CONF_ENV, good, 1);
+    ck_assert_uint_eq(policy_status(&text), 0);
+    free(text);
+
+    switch ((enum unsafe)_i) {
+    case UNSAFE_MODE:
+        write_file(path, "audit_syslog = no\n");
+        ck_assert_int_eq(chmod(path, 0666), 0);
+        break;
+    case UNSAFE_OWNER: {
+        struct passwd *nobody = getpwnam("nobody");
+        write_file(path, "audit_syslog = no\n");
+        if (nobody == NULL || chown(path, nobody->pw_uid, nobody->pw_gid) != 0) {
+            fprintf(stderr, "SKIP: cannot give a file to nobody (not root?)\n");
+            return;
+        }
+        break;
+    }
+    case UNSAFE_SYMLINK:
+        ck_assert_int_eq(symlink(good, path), 0);
+        break;
+    case UNSAFE_FIFO:
+        ck_assert_int_eq(mkfifo(path, 0600), 0);
+        break;
+    case UNSAFE_DIRECTORY:
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        break;
+    case UNSAFE_PARENT:
+        write_file(path, "audit_syslog = no\n");
+        ck_assert_int_eq(chmod(dir, 0777), 0);
+        break;
+    default:
+        ck_abort();
+    }
+    setenv(GSS_SSPI_NEGOTIATE_CONF_ENV, path, 1);
+    alarm(1); /* a guard, not a measurement: the old code never returned here */
+    uint32_t word = policy_status(&text);
+    alarm(0);
+    ck_assert_uint_eq(word, 1);
+    char expected[700];
+    snprintf(expected, sizeof(expected), "%s: ", path);
+    ck_assert_msg(strncmp(text, expected, strlen(expected)) == 0, "%s", text);
+    ck_assert_msg(strstr(text, unsafe_reason[_i]) != NULL, "%s", text);
+    free(text);
+
+    /* Fail closed: every acceptor is denied; syslog and the application's
+     * gss_display_status name the file and the reason. */
+    int log = syslog_receiver(0), count;
+    struct gss_pair p = {0};
+    alarm(30);
+    gss_pair_run(&p, test_mech_krb5(), GSS_C_NO_CREDENTIAL, NULL);
+    alarm(0);
+    ck_assert_uint_eq(GSS_ROUTINE_ERROR(p.major), GSS_S_UNAUTHORIZED);
+    char *shown = display_minor(p.minor);
+    ck_assert_msg(strstr(shown, expected) != NULL && strstr(shown, unsafe_reason[_i]) != NULL,
+                  "%s", shown);
+    free(shown);
+    gss_pair_free(&p);
+    char *lines = syslog_drain(log, &count);
+    char *refused = strstr(lines, "gss-sspi-negotiate: policy refused: ");
+    ck_assert_msg(refused != NULL && strstr(refused, expected) != NULL &&
+                      strstr(refused, unsafe_reason[_i]) != NULL,
+                  "%s", lines);
+    free(lines);
+    close(log);
+    if (_i == UNSAFE_PARENT)
+        chmod(dir, 0755);
+}
+END_TEST
+
+/* ---- a syslog daemon that stops reading never blocks an accept ---------------------------- */
+START_TEST(full_syslog_never_blocks)
+{
+    char policy[512], *text = NULL;
+    int count;
+    snprintf(policy, sizeof(policy), "%s/full-syslog.conf", realm_env("GSS_SSPI_TEST_DIR"));
+    write_file(policy, "audit_syslog = yes\n");
+    setenv(GSS_SSPI_NEGOTIATE_CONF_ENV, policy, 1);
+    int fd = syslog_receiver(1024); /* tiny, and never read until the end */
+    enum { ACCEPTS = 40 };
+    for (int i = 0; i < ACCEPTS; i++) {
+        struct gss_pair p = {0};
+        gss_pair_run(&p, test_mech_krb5(), GSS_C_NO_CREDENTIAL, NULL);
+        ck_assert_msg(p.major == GSS_S_COMPLETE, "accept %d: 0x%x/0x%x", i, p.major, p.minor);
+        gss_pair_free(&p);
+    }
+    /* Some lines were dropped (the queue holds far fewer than 40), counted. */
+    ck_assert_uint_eq(policy_status(&text), 0);
+    ck_assert_msg(strstr(text, "audit lines dropped (socket full)") != NULL, "%s", text);
+    unsigned long dropped = strtoul(strstr(text, "; syslog: ") + 10, NULL, 10);
+    free(text);
+    char *queued = syslog_drain(fd, &count);
+    ck_assert_int_gt(count, 0);
+    ck_assert_uint_eq(count + dropped, ACCEPTS);
+    free(queued);
+    /* The next line that gets through says how many went missing. */
+    struct gss_pair p = {0};
+    gss_pair_run(&p, test_mech_krb5(), GSS_C_NO_CREDENTIAL, NULL);
+    ck_assert(p.major == GSS_S_COMPLETE);
+    gss_pair_free(&p);
+    char *next = syslog_drain(fd, &count);
+    ck_assert_int_eq(count, 1);
+    char field[64];
+    snprintf(field, sizeof(field), " syslog_dropped=%lu\n", dropped);
+    ck_assert_msg(strstr(next, "result=success package=Kerberos") != NULL &&
+                      strstr(next, field) != NULL,
+                  "%s", next);
+    free(next);
+    close(fd);
+}
+END_TEST
+
+/* ---- an audit file that cannot be written is said once ---------------------------------- */
+START_TEST(audit_file_unwritable_reported_once)
+{
+    static const char *const reasons[] = {"No such file or directory",
+                                          "a symbolic link (not followed)"};
+    const char *dir = realm_env("GSS_SSPI_TEST_DIR");
+    char policy[512], audit[512], target[512], text_in[1200], *text = NULL;
+    int count;
+    snprintf(policy, sizeof(policy), "%s/unwritable-%d.conf", dir, _i);
+    snprintf(target, sizeof(target), "%s/audit-target-%d.log", dir, _i);
+    if (_i == 0) {
+        snprintf(audit, sizeof(audit), "%s/no-such-dir/audit.log", dir);
+    } else {
+        snprintf(audit, sizeof(audit), "%s/audit-link-%d.log", dir, _i);
+        write_file(target, "");
+        ck_assert_int_eq(symlink(target, audit), 0);
+    }
+    snprintf(text_in, sizeof(text_in), "audit_syslog = yes\naudit_file = %s\n", audit);
+    write_file(policy, text_in);
+    setenv(GSS_SSPI_NEGOTIATE_CONF_ENV, policy, 1);
+    int fd = syslog_receiver(0);
+    for (int i = 0; i < 3; i++) {
+        struct gss_pair p = {0};
+        gss_pair_run(&p, test_mech_krb5(), GSS_C_NO_CREDENTIAL, NULL);
+        ck_assert(p.major == GSS_S_COMPLETE);
+        gss_pair_free(&p);
+    }
+    char *lines = syslog_drain(fd, &count);
+    char expected[700];
+    snprintf(expected, sizeof(expected), "audit_file %s cannot be written: %s", audit,
+             reasons[_i]);
+    char *first = strstr(lines, expected);
+    ck_assert_msg(first != NULL, "%s", lines);
+    ck_assert_msg(strstr(first + 1, expected) == NULL, "said more than once:\n%s", lines);
+    const char *line = first;
+    while (line > lines && line[-1] != '\n')
+        line--;
+    ck_assert_msg(strncmp(line, "<83>", 4) == 0, "not authpriv.err: %s", lines);
+    ck_assert_int_eq(count, 4); /* the report and the three audit lines */
+    free(lines);
+    ck_assert_uint_eq(policy_status(&text), 0);
+    snprintf(expected, sizeof(expected), "; audit_file %s: %s", audit, reasons[_i]);
+    ck_assert_msg(strstr(text, expected) != NULL, "%s", text);
+    free(text);
+    if (_i == 1) { /* nothing went through the link */
+        struct stat st;
+        ck_assert_int_eq(stat(target, &st), 0);
+        ck_assert_int_eq(st.st_size, 0);
+    }
+    close(fd);
+}
+END_TEST
+
+/* ---- a malformed policy: only acceptors say so ------------------------------------------- */
+START_TEST(initiators_do_not_report_policy)
+{
+    char policy[512], text_in[700];
+    const char *dir = realm_env("GSS_SSPI_TEST_DIR");
+    int count;
+    snprintf(policy, sizeof(policy), "%s/initiator-bad.conf", dir);
+    snprintf(audit_path, sizeof(audit_path), "%s/initiator-bad.audit", dir);
+    snprintf(text_in, sizeof(text_in), "audit_syslog = yes\naudit_file = %s\nntlm = perhaps\n",
+             audit_path);
+    write_file(policy, text_in);
+    setenv(GSS_SSPI_NEGOTIATE_CONF_ENV, policy, 1);
+    int fd = syslog_receiver(0);
+    /* A GSS client, as curl or ssh: initiator calls only. */
+    OM_uint32 minor, major;
+    gss_name_t target;
+    char name[256];
+    snprintf(name, sizeof(name), "HTTP@%s", realm_env("GSS_SSPI_TEST_HOST"));
+    gss_buffer_desc nb = {strlen(name), name}, out = GSS_C_EMPTY_BUFFER;
+    gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+    ck_assert(!GSS_ERROR(gss_import_name(&minor, &nb, GSS_C_NT_HOSTBASED_SERVICE, &target)));
+    major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ctx, target, test_mech_spnego(),
+                                 GSS_C_MUTUAL_FLAG, 0, NULL, NULL, NULL, &out, NULL, NULL);
+    ck_assert_msg(!GSS_ERROR(major), "the initiator works: 0x%x", major);
+    gss_release_buffer(&minor, &out);
+    gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
+    gss_release_name(&minor, &target);
+    char *lines = syslog_drain(fd, &count);
+    ck_assert_msg(count == 0, "an initiator wrote to syslog:\n%s", lines);
+    free(lines);
+    ck_assert_msg(access(audit_path, F_OK) != 0, "an initiator wrote the audit file");
+
+    /* An acceptor does say it, once. */
+    for (int i = 0; i < 2; i++) {
+        struct gss_pair p = {0};
+        gss_pair_run(&p, test_mech_krb5(), GSS_C_NO_CREDENTIAL, NULL);
+        ck_assert_uint_eq(GSS_ROUTINE_ERROR(p.major), GSS_S_UNAUTHORIZED);
+        /* What Apache's error log shows: the minor code's text. */
+        char *shown = display_minor(p.minor);
+        ck_assert_msg(strstr(shown, "initiator-bad.conf:3: \"perhaps\" is not a value") != NULL,
+                      "%s", shown);
+        free(shown);
+        gss_pair_free(&p);
+    }
+    lines = syslog_drain(fd, &count);
+    char *first = strstr(lines, "policy refused: ");
+    ck_assert_msg(first != NULL && strstr(first + 1, "policy refused: ") == NULL, "%s", lines);
+    ck_assert_msg(strstr(lines, "initiator-bad.conf:3: \"perhaps\" is not a value of ntlm") !=
+                      NULL,
+                  "%s", lines);
+    free(lines);
+    expect_audit("event=policy result=denied");
+    close(fd);
+}
+END_TEST
+
+/* ---- the module loaded into a running process ---------------------------------------------
+ * As when mech.d is linked while Apache runs: the process initialised the
+ * mechglue without the module, then the real SPNEGO acceptor, re-reading
+ * the mechanism list in the middle of an accept, loads it; the inner
+ * Kerberos accept is the module's first call.  That context came in SPNEGO
+ * and must be logged so. */
+START_TEST(form_right_when_loaded_mid_accept)
+{
+    OM_uint32 minor, major;
+    const char *dir = realm_env("GSS_SSPI_TEST_DIR");
+    const char *with = getenv("GSS_MECH_CONFIG");
+    char path[512], line[2048];
+    use_policy("mid-accept", "");
+    snprintf(path, sizeof(path), "%s/mech-later", dir);
+    write_file(path, ""); /* no interposer yet: the system's mechanisms only */
+    setenv("GSS_MECH_CONFIG", path, 1);
+
+    /* The client's SPNEGO token, made before the module exists. */
+    gss_name_t target;
+    char name[256];
+    snprintf(name, sizeof(name), "HTTP@%s", realm_env("GSS_SSPI_TEST_HOST"));
+    gss_buffer_desc nb = {strlen(name), name}, token = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
+    gss_ctx_id_t client = GSS_C_NO_CONTEXT, server = GSS_C_NO_CONTEXT;
+    ck_assert(!GSS_ERROR(gss_import_name(&minor, &nb, GSS_C_NT_HOSTBASED_SERVICE, &target)));
+    major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &client, target, test_mech_spnego(),
+                                 0, 0, NULL, NULL, NULL, &token, NULL, NULL);
+    ck_assert_msg(!GSS_ERROR(major), "init: 0x%x", major);
+
+    /* The module appears (the mechglue looks at most once a second, and at
+     * a newer modification time). */
+    FILE *f = fopen(with, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(line, 1, sizeof(line) - 1, f);
+    fclose(f);
+    line[n] = '\0';
+    write_file(path, line);
+    struct timespec later[2] = {{time(NULL) + 5, 0}, {time(NULL) + 5, 0}};
+    ck_assert_int_eq(utimensat(AT_FDCWD, path, later, 0), 0);
+    time_t start = time(NULL);
+    while (time(NULL) == start)
+        usleep(20000);
+
+    major = gss_accept_sec_context(&minor, &server, GSS_C_NO_CREDENTIAL, &token, NULL, NULL, NULL,
+                                   &out, NULL, NULL, NULL);
+    ck_assert_msg(major == GSS_S_COMPLETE, "accept: 0x%x/0x%x", major, minor);
+    gss_release_buffer(&minor, &token);
+    gss_release_buffer(&minor, &out);
+    gss_delete_sec_context(&minor, &client, GSS_C_NO_BUFFER);
+    gss_delete_sec_context(&minor, &server, GSS_C_NO_BUFFER);
+    gss_release_name(&minor, &target);
+    expect_audit("result=success package=Kerberos form=SPNEGO");
+
+    /* The contexts after it pass through the module's SPNEGO layer. */
+    struct gss_pair p = {0};
+    gss_pair_run(&p, test_mech_spnego(), GSS_C_NO_CREDENTIAL, NULL);
+    ck_assert(p.major == GSS_S_COMPLETE);
+    gss_pair_free(&p);
+    char *text = audit_text();
+    char *second = strstr(text, "\n");
+    ck_assert_msg(second != NULL && strstr(second, "form=SPNEGO") != NULL &&
+                      strstr(text, "form=raw") == NULL,
+                  "%s", text);
+    free(text);
 }
 END_TEST
 
@@ -594,6 +993,9 @@ static void write_mech_config(void)
 
 int main(void)
 {
+    /* The module refuses policy files others may write: ours are 0644
+     * whatever umask the harness runs with. */
+    umask(022);
     write_mech_config();
     Suite *s = suite_create("mech");
     TCase *tc = tcase_create("mech");
@@ -605,6 +1007,11 @@ int main(void)
     tcase_add_loop_test(tc, channel_bindings_required, 0, 2);
     tcase_add_test(tc, malformed_policy_fails_closed);
     tcase_add_test(tc, extension_oids);
+    tcase_add_loop_test(tc, unsafe_policy_refused, 0, UNSAFE_COUNT);
+    tcase_add_test(tc, full_syslog_never_blocks);
+    tcase_add_loop_test(tc, audit_file_unwritable_reported_once, 0, 2);
+    tcase_add_test(tc, initiators_do_not_report_policy);
+    tcase_add_test(tc, form_right_when_loaded_mid_accept);
     tcase_add_test(tc, initiator_ms_krb5_first);
     tcase_add_loop_test(tc, initiator_uses_server_negtokeninit2, 0, 2);
     suite_add_tcase(s, tc);

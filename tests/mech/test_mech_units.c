@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "mech_internal.h"
 #include "wire.h"
@@ -333,14 +334,43 @@ START_TEST(audit_line)
                                .ntlm_version = GSS_SSPI_NEG_NTLM_V2,
                                .cb_state = GSS_SSPI_NEG_CB_MATCHED,
                                .flags = GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG | 0x800,
-                               .ntlm_policy = "audit"};
+                               .ntlm_policy = "audit",
+                               .ntlm_v1_policy = "deny"};
     char line[LINE_MAX_LEN];
     ck_assert_uint_eq(audit_format(&rec, 0, line), strlen(line));
     ck_assert_ptr_nonnull(strstr(line, "gss-sspi-negotiate: time=1970-01-01T00:00:00Z pid="));
     ck_assert_ptr_nonnull(strstr(line, " result=success package=NTLM form=SPNEGO "
                                        "client=\"GSSSSPI\\\\alice\" service=\"-\" ntlm=v2 "
-                                       "cb=matched flags=conf,integ,chbound ntlm_policy=audit"));
+                                       "cb=matched flags=conf,integ,chbound ntlm_policy=audit "
+                                       "ntlm_v1_policy=deny"));
     ck_assert_ptr_null(strchr(line, '\n'));
+}
+END_TEST
+
+/* The severity an administrator filters on: "audit" lets NTLM, or NTLMv1,
+ * through as a warning (what "deny" would have refused). */
+START_TEST(audit_severity)
+{
+    static const struct {
+        const char *result, *ntlm_policy, *v1_policy;
+        int version, priority;
+    } cases[] = {
+        {"success", NULL, NULL, GSS_SSPI_NEG_NTLM_NONE, LOG_INFO},
+        {"success", "allow", "deny", GSS_SSPI_NEG_NTLM_V2, LOG_INFO},
+        {"success", "audit", "deny", GSS_SSPI_NEG_NTLM_V2, LOG_WARNING},
+        {"success", "allow", "audit", GSS_SSPI_NEG_NTLM_V2, LOG_INFO},
+        {"success", "allow", "audit", GSS_SSPI_NEG_NTLM_V1, LOG_WARNING},
+        {"success", "allow", "allow", GSS_SSPI_NEG_NTLM_V1, LOG_INFO},
+        {"denied", "allow", "deny", GSS_SSPI_NEG_NTLM_V1, LOG_WARNING},
+        {"failure", NULL, NULL, GSS_SSPI_NEG_NTLM_NONE, LOG_NOTICE},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct audit_record rec = {.result = cases[i].result,
+                                   .ntlm_policy = cases[i].ntlm_policy,
+                                   .ntlm_v1_policy = cases[i].v1_policy,
+                                   .ntlm_version = cases[i].version};
+        ck_assert_msg(audit_priority(&rec) == cases[i].priority, "case %zu", i);
+    }
 }
 END_TEST
 
@@ -360,6 +390,7 @@ int main(void)
     tcase_add_test(tc, spnego_windows_negtokeninit2);
     tcase_add_test(tc, audit_escapes);
     tcase_add_test(tc, audit_line);
+    tcase_add_test(tc, audit_severity);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
