@@ -88,6 +88,15 @@ if ! "$top_srcdir/tests/realm/setup-realm.sh" "$realm" >"$work/realm.log" 2>&1; 
 fi
 mkdir -p "$realm/rcache"
 
+# Waits (5 s at most) until something listens on port $1.
+wait_listening() {
+    for _ in $(seq 50); do
+        ss -Htln "sport = :$1" | grep -q . && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 free_port() {
     local port=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
     while ss -Htln "sport = :$port" | grep -q .; do port=$((port + 1)); done
@@ -192,13 +201,8 @@ apache_start() {
     local conf=$1
     shift
     apache_stop
-    "${apache_env[@]}" GSS_MECH_CONFIG="$conf" "$@" /usr/sbin/apache2 -f "$apache/httpd.conf" -k start ||
-        return 1
-    for _ in $(seq 50); do
-        ss -Htln "sport = :$http_port" | grep -q . && return 0
-        sleep 0.1
-    done
-    return 1
+    "${apache_env[@]}" GSS_MECH_CONFIG="$conf" "$@" /usr/sbin/apache2 -f "$apache/httpd.conf" -k start &&
+        wait_listening "$http_port"
 }
 
 curl_status() {
@@ -385,11 +389,7 @@ EOF
             /usr/sbin/sshd -D -e -f "$sshd_dir/sshd_config" -p "$ssh_port" >>"$sshd_dir/sshd.log" 2>&1 &
         sshd_pid=$!
         pids+=("$sshd_pid")
-        for _ in $(seq 50); do
-            ss -Htln "sport = :$ssh_port" | grep -q . && return 0
-            sleep 0.1
-        done
-        return 1
+        wait_listening "$ssh_port"
     }
     sshd_stop() {
         [ -n "$sshd_pid" ] || return 0
