@@ -359,15 +359,19 @@ EOF
     # interposer of a mechanism wins.  "auto" leaves Kerberos to gssproxy;
     # "yes" with ours first takes it away from gssproxy, and this Apache
     # has no keytab of its own.
-    for case in "ours-first|auto|200|$kerberos_ok|yes" \
-        "proxy-first|auto|200|$kerberos_ok|yes" \
-        "proxy-first|yes|200|$kerberos_ok|yes" \
-        "ours-first|yes|401|result=failure package=- form=SPNEGO .*An unsupported mechanism was requested|no"; do
-        IFS='|' read -r order ik k_want k_audit want_proxied <<<"$case"
+    # NTLM does not go through gssproxy (it proxies krb5 only): Apache's own
+    # NTLM_USER_FILE serves it, and the module's NTLM policy holds.
+    ntlm_denied="401|result=denied package=NTLM form=raw .*ntlm_policy=deny"
+    ntlm_audited="200|result=success package=NTLM form=raw $ntlm_client .*ntlm_policy=audit"
+    for case in "ours-first|auto|200|$kerberos_ok|yes|deny|$ntlm_denied" \
+        "proxy-first|auto|200|$kerberos_ok|yes|audit|$ntlm_audited" \
+        "proxy-first|yes|200|$kerberos_ok|yes|deny|$ntlm_denied" \
+        "ours-first|yes|401|result=failure package=- form=SPNEGO .*An unsupported mechanism was requested|no|deny|$ntlm_denied"; do
+        IFS='|' read -r order ik k_want k_audit want_proxied ntlm n_want n_audit <<<"$case"
         before=$(proxied)
-        apache_cells "gssproxy, $order, interpose_kerberos = $ik, ntlm = deny" \
-            "ntlm = deny\ninterpose_kerberos = $ik" "$work/mech-$order.conf" \
-            "$k_want" "$k_audit" 401 "result=denied package=NTLM form=raw .*ntlm_policy=deny" \
+        apache_cells "gssproxy, $order, interpose_kerberos = $ik, ntlm = $ntlm" \
+            "ntlm = $ntlm\ninterpose_kerberos = $ik" "$work/mech-$order.conf" \
+            "$k_want" "$k_audit" "$n_want" "$n_audit" \
             GSS_USE_PROXY=yes GSSPROXY_SOCKET="$gp/apache.sock"
         got_proxied=no
         [ "$(proxied)" -gt "$before" ] && got_proxied=yes
