@@ -501,6 +501,36 @@ START_TEST(keytab_windows_times)
 }
 END_TEST
 
+/* An RC4 ticket on a host whose krb5.conf permits only AES. */
+START_TEST(keytab_windows_enctype_not_permitted)
+{
+    char keytab[4200], skew_conf[4200], plain_conf[4200], aes_conf[4200], opts[9000], work[4096];
+    char token_path[4300];
+    if (!windows_setup(keytab, skew_conf, plain_conf))
+        return;
+    snprintf(aes_conf, sizeof(aes_conf), "%s/krb5-aes-only.conf", work_file("windows", work));
+    FILE *in = fopen(skew_conf, "r"), *out = fopen(aes_conf, "w");
+    char line[256];
+    ck_assert_ptr_nonnull(in);
+    ck_assert_ptr_nonnull(out);
+    while (fgets(line, sizeof(line), in) != NULL)
+        fputs(line, out);
+    fputs("    permitted_enctypes = aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96\n", out);
+    fclose(in);
+    fclose(out);
+    const char *shared = getenv("GSS_SSPI_SHARED") ? getenv("GSS_SSPI_SHARED") : "../shared";
+    snprintf(token_path, sizeof(token_path), "%s/interop/windows-kerberos/rc4-spnego-data", shared);
+    setenv("KRB5_CONFIG", aes_conf, 1);
+    snprintf(opts, sizeof(opts), "-k %s -f %s", keytab, token_path);
+    struct run r;
+    run_tool(opts, &r);
+    ck_assert_msg(r.status == 3, "status %d:\n%s", r.status, r.text);
+    expect(&r, "REFUSED: enctype arcfour-hmac (23) is not permitted by this host's krb5.conf");
+    unlink(aes_conf);
+    windows_kerberos_remove(work);
+}
+END_TEST
+
 /* A live AP-REQ from the private KDC: alice's ticket for the realm's
  * HTTP service, in the package's framing (Kerberos: raw, Negotiate: SPNEGO). */
 static void live_ap_req(const char *package, const char *ccache, void **token, ULONG *len)
@@ -679,6 +709,7 @@ int main(void)
     tcase_add_test(tc, garbage);
     tcase_add_loop_test(tc, keytab_windows, 0, WINDOWS_TOKENS);
     tcase_add_test(tc, keytab_windows_times);
+    tcase_add_test(tc, keytab_windows_enctype_not_permitted);
     tcase_add_test(tc, keytab_live);
     tcase_add_test(tc, keytab_live_skew);
     tcase_add_test(tc, keytab_nothing_to_decrypt);

@@ -167,7 +167,7 @@ static void check_key(krb5_context ctx, krb5_keytab kt, krb5_ticket *t, const ch
                "(the account's key changed without a new kvno, or the keytab is another "
                "account's)",
                (unsigned)t->enc_part.kvno, etype, server);
-    else if (ret == KRB5_BAD_ENCTYPE)
+    else if (ret == KRB5_NOPERM_ETYPE || ret == KRB5_BAD_ENCTYPE)
         refuse(d,
                "enctype %s is not permitted by this host's krb5.conf (permitted_enctypes, "
                "allow_weak_crypto)",
