@@ -47,6 +47,7 @@ struct survey {
     char kvnos[LIST_MAX];      /* the ticket's principal's kvnos */
     char enctypes[LIST_MAX];   /* its enctypes at the ticket's kvno */
     bool principal, kvno, key; /* entry for the principal / + kvno / + enctype */
+    krb5_kvno newest;          /* the principal's highest kvno in the keytab */
 };
 
 struct diagnosis {
@@ -114,6 +115,8 @@ static krb5_error_code survey_keytab(krb5_context ctx, krb5_keytab kt, const krb
         krb5_free_unparsed_name(ctx, name);
         if (krb5_principal_compare(ctx, e.principal, t->server)) {
             s->principal = true;
+            if (e.vno > s->newest)
+                s->newest = e.vno;
             snprintf(item, sizeof(item), "%u", (unsigned)e.vno);
             add_unique(s->kvnos, item);
             /* kvno 0 in a ticket: the KDC did not say, any key may do */
@@ -143,11 +146,16 @@ static void check_key(krb5_context ctx, krb5_keytab kt, krb5_ticket *t, const ch
         return;
     }
     if (!s->kvno) {
+        bool keytab_older = s->newest < t->enc_part.kvno;
         refuse(d,
-               "kvno mismatch: the ticket is encrypted with kvno %u, the keytab holds kvno %s "
-               "for %s (the key changed after the keytab was written, or the keytab is newer "
-               "than the KDC's key)",
-               (unsigned)t->enc_part.kvno, s->kvnos, server);
+               "kvno mismatch: the ticket is encrypted with kvno %u, the keytab holds kvno %s for "
+               "%s (%s)",
+               (unsigned)t->enc_part.kvno, s->kvnos, server,
+               keytab_older ? "the account's key changed after this keytab was written: export "
+                              "the keytab again"
+                            : "the keytab is newer than the client's ticket: the key changed "
+                              "(ktadd and ktpass change it) after the client got the ticket; "
+                              "the client needs a new one (klist purge, kdestroy)");
         d->by_lookup = true;
         return;
     }
