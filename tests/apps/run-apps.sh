@@ -109,6 +109,7 @@ free_port() {
 ours="gss-sspi-negotiate 2.25.90609452979841741294370483809392673506.1 $module <interposer>"
 proxy_line="gssproxy_v1 2.16.840.1.113730.3.8.15.1 $proxymech <interposer>"
 printf '%s\n%s\n' "$ntlmssp" "$ours" >"$work/mech.conf"
+printf '%s\n' "$ntlmssp" >"$work/mech-no-module.conf"
 printf '%s\n%s\n%s\n' "$ntlmssp" "$ours" "$proxy_line" >"$work/mech-ours-first.conf"
 printf '%s\n%s\n%s\n' "$ntlmssp" "$proxy_line" "$ours" >"$work/mech-proxy-first.conf"
 
@@ -285,6 +286,19 @@ else
     httpd_conf=httpd-credstore.conf apache_cells "GssapiCredStore, ntlm = allow" "ntlm = allow" \
         "$work/mech.conf" 200 "$kerberos_ok" 401 \
         "result=failure package=NTLM form=raw .*reason=\"Invalid credential was supplied; Not a server credential type"
+    # ...and without the module (no audit then: Apache's error log says it).
+    : >"$apache/error.log"
+    if [ -z "$(why_not ntlm)" ] && httpd_conf=httpd-credstore.conf apache_start "$work/mech-no-module.conf"; then
+        got=$(ntlm_status Alice-Pass1 "$work/smb.conf")
+        if [ "$got" = 401 ] && grep -q "Not a server credential type" "$apache/error.log"; then
+            result PASS "Apache without the module, GssapiCredStore: ntlm_auth NTLMv2 fails" "$got"
+        else
+            result FAIL "Apache without the module, GssapiCredStore: ntlm_auth NTLMv2 fails" \
+                "$got; $(grep -c . "$apache/error.log") error log lines"
+        fi
+    else
+        skip_cell "Apache without the module, GssapiCredStore" "${missing[ntlm]:-Apache did not start}"
+    fi
     # An audit file the server's user cannot write gets no line; the
     # authentication itself is not affected.
     policy "ntlm = allow\naudit_file = $work/root-only/audit.log"
