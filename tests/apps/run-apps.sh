@@ -263,6 +263,12 @@ else
     apache_cells "ntlm = deny" "ntlm = deny" "$work/mech.conf" \
         200 "$kerberos_ok" \
         401 "result=denied package=NTLM form=raw .*ntlm_policy=deny" "${own_keytab[@]}"
+    refusal='forbidden by local security policy (NTLM authentication is refused by policy (ntlm = deny))'
+    if grep -qF "$refusal" "$apache/error.log"; then
+        result PASS "Apache, ntlm = deny: its error log gives the module's reason" "$refusal"
+    else
+        result FAIL "Apache, ntlm = deny: its error log gives the module's reason" "not in $apache/error.log"
+    fi
     policy "ntlm = allow\nntlm_v1 = deny"
     if [ -z "$(why_not ntlm)" ] && apache_start "$work/mech.conf" "${own_keytab[@]}"; then
         mark_audit
