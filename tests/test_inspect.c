@@ -325,15 +325,38 @@ static const char *work_file(const char *name, char buf[4096])
     return buf;
 }
 
+/* NAME among the captured Windows Kerberos tokens and keys ("": their directory). */
+static const char *windows_file(const char *name, char buf[4096])
+{
+    const char *shared = getenv("GSS_SSPI_SHARED") ? getenv("GSS_SSPI_SHARED") : "../shared";
+    snprintf(buf, 4096, "%s/interop/windows-kerberos%s%s", shared, *name ? "/" : "", name);
+    return buf;
+}
+
+/* A copy of krb5.conf SRC without the lines containing drop (NULL: none),
+ * with the line add (NULL: none) at the end (in [libdefaults], the only section). */
+static void krb5_conf_variant(const char *src, const char *dst, const char *drop, const char *add)
+{
+    FILE *in = fopen(src, "r"), *out = fopen(dst, "w");
+    char line[256];
+    ck_assert_ptr_nonnull(in);
+    ck_assert_ptr_nonnull(out);
+    while (fgets(line, sizeof(line), in) != NULL)
+        if (drop == NULL || strstr(line, drop) == NULL)
+            fputs(line, out);
+    if (add != NULL)
+        fprintf(out, "    %s\n", add);
+    fclose(in);
+    ck_assert_int_eq(fclose(out), 0);
+}
+
 /* The captured tokens with their keys: a keytab of the three service keys
  * (tests/windows_keytab.c) and two krb5.conf, one with the clockskew that
  * takes 2009 authenticators, one with the default (300 s) for the times. */
 static bool windows_setup(char keytab[4200], char skew_conf[4200], char plain_conf[4200])
 {
-    const char *shared = getenv("GSS_SSPI_SHARED") ? getenv("GSS_SSPI_SHARED") : "../shared";
     char data[4096], work[4096];
-    snprintf(data, sizeof(data), "%s/interop/windows-kerberos", shared);
-    if (access(data, R_OK) != 0) {
+    if (access(windows_file("", data), R_OK) != 0) {
         printf("SKIP: %s not found\n", data);
         return false;
     }
@@ -344,15 +367,7 @@ static bool windows_setup(char keytab[4200], char skew_conf[4200], char plain_co
     snprintf(keytab, 4200, "FILE:%s/windows.keytab", work);
     snprintf(skew_conf, 4200, "%s/krb5.conf", work);
     snprintf(plain_conf, 4200, "%s/krb5-default-skew.conf", work);
-    FILE *in = fopen(skew_conf, "r"), *out = fopen(plain_conf, "w");
-    char line[256];
-    ck_assert_ptr_nonnull(in);
-    ck_assert_ptr_nonnull(out);
-    while (fgets(line, sizeof(line), in) != NULL)
-        if (strstr(line, "clockskew") == NULL)
-            fputs(line, out);
-    fclose(in);
-    fclose(out);
+    krb5_conf_variant(skew_conf, plain_conf, "clockskew", NULL);
     return true;
 }
 
@@ -375,12 +390,10 @@ static const struct {
 START_TEST(keytab_windows)
 {
     char keytab[4200], skew_conf[4200], plain_conf[4200], altered[4200], opts[8600];
-    char fragment[256], token_path[4300];
+    char fragment[256], token_path[4096];
     if (!windows_setup(keytab, skew_conf, plain_conf))
         return;
-    const char *shared = getenv("GSS_SSPI_SHARED") ? getenv("GSS_SSPI_SHARED") : "../shared";
-    snprintf(token_path, sizeof(token_path), "%s/interop/windows-kerberos/%s", shared,
-             windows_token_files[_i]);
+    windows_file(windows_token_files[_i], token_path);
     setenv("KRB5_CONFIG", skew_conf, 1);
     struct run r;
     snprintf(opts, sizeof(opts), "-k %s -f %s", keytab, token_path);
@@ -506,21 +519,13 @@ END_TEST
 START_TEST(keytab_windows_enctype_not_permitted)
 {
     char keytab[4200], skew_conf[4200], plain_conf[4200], aes_conf[4200], opts[9000], work[4096];
-    char token_path[4300];
+    char token_path[4096];
     if (!windows_setup(keytab, skew_conf, plain_conf))
         return;
     snprintf(aes_conf, sizeof(aes_conf), "%s/krb5-aes-only.conf", work_file("windows", work));
-    FILE *in = fopen(skew_conf, "r"), *out = fopen(aes_conf, "w");
-    char line[256];
-    ck_assert_ptr_nonnull(in);
-    ck_assert_ptr_nonnull(out);
-    while (fgets(line, sizeof(line), in) != NULL)
-        fputs(line, out);
-    fputs("    permitted_enctypes = aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96\n", out);
-    fclose(in);
-    fclose(out);
-    const char *shared = getenv("GSS_SSPI_SHARED") ? getenv("GSS_SSPI_SHARED") : "../shared";
-    snprintf(token_path, sizeof(token_path), "%s/interop/windows-kerberos/rc4-spnego-data", shared);
+    krb5_conf_variant(skew_conf, aes_conf, NULL,
+                      "permitted_enctypes = aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96");
+    windows_file("rc4-spnego-data", token_path);
     setenv("KRB5_CONFIG", aes_conf, 1);
     snprintf(opts, sizeof(opts), "-k %s -f %s", keytab, token_path);
     struct run r;
