@@ -251,7 +251,7 @@ else
         mark_audit
         cell "Apache, ntlm = allow: ntlm_auth NTLMv1 refused by default (ntlm_v1 = deny)" 401 \
             "$(ntlm_status Alice-Pass1 "$work/smb-v1.conf")" \
-            "result=denied package=NTLM form=raw $ntlm_client .*ntlm=v1 .*reason=\"NTLMv1"
+            "result=denied package=NTLM form=raw $ntlm_client .*ntlm=v1 .*ntlm_v1_policy=deny reason=\"NTLMv1"
         mark_audit
         cell "Apache, ntlm = allow: ntlm_auth NTLMv2, wrong password" 401 \
             "$(ntlm_status Wrong-Pass "$work/smb.conf")" "result=failure package=NTLM form=raw"
@@ -273,17 +273,37 @@ else
     if [ -z "$(why_not ntlm)" ] && apache_start "$work/mech.conf" "${own_keytab[@]}"; then
         mark_audit
         cell "Apache, ntlm_v1 = deny: ntlm_auth NTLMv1" 401 "$(ntlm_status Alice-Pass1 "$work/smb-v1.conf")" \
-            "result=denied package=NTLM form=raw $ntlm_client .*ntlm=v1 .*reason=\"NTLMv1 or LM response refused by policy \(ntlm_v1 = deny\)"
+            "result=denied package=NTLM form=raw $ntlm_client .*ntlm=v1 .*ntlm_v1_policy=deny reason=\"NTLMv1 or LM response refused by policy \(ntlm_v1 = deny\)"
         mark_audit
         cell "Apache, ntlm_v1 = deny: ntlm_auth NTLMv2 still accepted" 200 \
             "$(ntlm_status Alice-Pass1 "$work/smb.conf")" "result=success package=NTLM .*ntlm=v2"
     else
         skip_cell "Apache, ntlm_v1 = deny" "${missing[ntlm]:-Apache did not start}"
     fi
+    # ntlm_v1 = audit lets NTLMv1 through the module, marked in its line
+    # (ntlm_v1_policy=audit); gss-ntlmssp itself still refuses it at its
+    # default LM_COMPAT_LEVEL (3), and takes it at 2.
+    policy "ntlm = allow\nntlm_v1 = audit"
+    for level in default 2; do
+        level_env=()
+        want=401 pattern="result=failure package=NTLM form=raw $ntlm_client .*ntlm=v1 .*ntlm_v1_policy=audit reason=\".*NTLM version 1 not allowed"
+        if [ "$level" != default ]; then
+            level_env=(LM_COMPAT_LEVEL="$level")
+            want=200 pattern="result=success package=NTLM form=raw $ntlm_client .*ntlm=v1 .*ntlm_v1_policy=audit"
+        fi
+        if [ -z "$(why_not ntlm)" ] && apache_start "$work/mech.conf" "${own_keytab[@]}" "${level_env[@]}"; then
+            mark_audit
+            cell "Apache, ntlm_v1 = audit, LM_COMPAT_LEVEL $level: ntlm_auth NTLMv1" "$want" \
+                "$(ntlm_status Alice-Pass1 "$work/smb-v1.conf")" "$pattern"
+        else
+            skip_cell "Apache, ntlm_v1 = audit, LM_COMPAT_LEVEL $level" "${missing[ntlm]:-Apache did not start}"
+        fi
+    done
     # mod_auth_gssapi 1.6.4 passes no channel bindings: require locks every client out.
     apache_cells "channel_bindings = require" "channel_bindings = require" "$work/mech.conf" \
-        401 "result=denied package=Kerberos form=SPNEGO .*cb=none .*reason=\"channel bindings required by policy" \
-        401 "result=denied package=NTLM form=raw .*cb=none" "${own_keytab[@]}"
+        401 "result=denied package=Kerberos form=SPNEGO client=\"alice@GSS-SSPI.TEST\" .*cb=none .*reason=\"channel bindings required by policy" \
+        401 "result=denied package=NTLM form=raw $ntlm_client .*cb=none .*reason=\"channel bindings required by policy" \
+        "${own_keytab[@]}"
     # GssapiCredStore instead of KRB5_KTNAME: Kerberos works, but gss-ntlmssp
     # 1.2.0 builds no acceptor credential from a credential store, so every
     # NTLM client fails, module or not.
@@ -333,6 +353,12 @@ else
             "result=denied package=- form=SPNEGO .*reason=\"the gss-sspi negotiate policy file is invalid"
         cell "Apache, malformed policy: the audit names file and line" 401 401 \
             "prog=\"apache2\" event=policy result=denied reason=\"$work/negotiate.conf:1: \\\\\"perhaps\\\\\" is not a value of ntlm"
+        if grep -qF "the gss-sspi negotiate policy file is invalid: $work/negotiate.conf:1: \"perhaps\" is not a value of ntlm" \
+            "$apache/error.log"; then
+            result PASS "Apache, malformed policy: its error log names file and line" "gss_display_status"
+        else
+            result FAIL "Apache, malformed policy: its error log names file and line" "not in $apache/error.log"
+        fi
         sleep 1.1 # the module looks at the file at most once a second
         policy "ntlm = allow"
         mark_audit
@@ -458,7 +484,7 @@ EOF
     }
     sshd_ok='prog="sshd" result=success package=Kerberos form=raw client="alice@GSS-SSPI.TEST" service="host/server.gss-sspi.test@GSS-SSPI.TEST"'
     for case in "ntlm = deny|logged-in|$sshd_ok" \
-        "channel_bindings = require|refused|prog=\"sshd\" result=denied package=Kerberos form=raw .*cb=none .*reason=\"channel bindings required by policy" \
+        "channel_bindings = require|refused|prog=\"sshd\" result=denied package=Kerberos form=raw client=\"alice@GSS-SSPI.TEST\" .*cb=none .*reason=\"channel bindings required by policy" \
         "ntlm = perhaps|refused|prog=\"sshd\" event=policy result=denied reason=\"$work/negotiate.conf:1: "; do
         IFS='|' read -r lines want pattern <<<"$case"
         policy "$lines"
