@@ -28,6 +28,9 @@ packages=(
     openssl
     # fuzz targets: libFuzzer with ASan/UBSan (their regression runs in make check)
     clang libclang-rt-14-dev
+    # make interop-apps: real servers with the module (Apache + mod_auth_gssapi,
+    # sshd, gssproxy), the ssh client, python3 for the NTLM-over-HTTP client
+    apache2 libapache2-mod-auth-gssapi openssh-server openssh-client gssproxy python3
 )
 
 missing=()

@@ -26,9 +26,13 @@ static const struct {
     long etype;
     const char *name;
 } etype_names[] = {
-    {17, "aes128-cts-hmac-sha1-96"}, {18, "aes256-cts-hmac-sha1-96"},
-    {19, "aes128-cts-hmac-sha256-128"}, {20, "aes256-cts-hmac-sha384-192"},
-    {23, "rc4-hmac (weak)"}, {24, "rc4-hmac-exp (weak)"}, {3, "des-cbc-md5 (weak)"},
+    {17, "aes128-cts-hmac-sha1-96"},
+    {18, "aes256-cts-hmac-sha1-96"},
+    {19, "aes128-cts-hmac-sha256-128"},
+    {20, "aes256-cts-hmac-sha384-192"},
+    {23, "rc4-hmac (weak)"},
+    {24, "rc4-hmac-exp (weak)"},
+    {3, "des-cbc-md5 (weak)"},
     {1, "des-cbc-crc (weak)"},
 };
 
@@ -122,8 +126,8 @@ static void principal(struct der seq, char *buf, size_t size)
     if (!der_next(&seq, &tag, &pn) || tag != 0x30 || !field_value(pn, 1, 0x30, &names))
         return;
     while (names.len > 0 && der_next(&names, &tag, &part) && used + 2 < size)
-        used += (size_t)snprintf(buf + used, size - used, "%s%.*s", used ? "/" : "",
-                                 (int)part.len, (const char *)part.p);
+        used += (size_t)snprintf(buf + used, size - used, "%s%.*s", used ? "/" : "", (int)part.len,
+                                 (const char *)part.p);
 }
 
 /* EncryptedData ::= SEQUENCE { etype [0], kvno [1] OPTIONAL, cipher [2] } */
@@ -219,8 +223,7 @@ static bool krb5_token(struct der rest, int depth)
             continue;
         struct der msg = {rest.p + 2, rest.len - 2}, body;
         unsigned char tag;
-        return der_next(&msg, &tag, &body) && tag == kinds[i].app &&
-               kinds[i].decode(body, depth);
+        return der_next(&msg, &tag, &body) && tag == kinds[i].app && kinds[i].decode(body, depth);
     }
     return false;
 }
@@ -256,8 +259,8 @@ static bool neg_token_init(struct der body, int depth)
         return false;
     /* NegTokenInit2 (Microsoft) puts negHints at [3] and the MIC at [4]. */
     bool init2 = field(seq, 3, &hints) && der_next(&hints, &tag, &hint_seq) && tag == 0x30;
-    out(depth, "SPNEGO %s", init2 ? "NegTokenInit2 (sent first by a Windows server)"
-                                  : "NegTokenInit");
+    out(depth, "SPNEGO %s",
+        init2 ? "NegTokenInit2 (sent first by a Windows server)" : "NegTokenInit");
     if (field(seq, 0, &f) && der_next(&f, &tag, &v) && tag == 0x30)
         mech_list(v, depth + 1, "mechTypes");
     if (init2) {
@@ -324,5 +327,69 @@ bool inspect_token(const unsigned char *p, size_t len, int depth)
     }
     if (strcmp(dotted, "1.2.840.113554.1.2.2") == 0 || strcmp(dotted, "1.2.840.48018.1.2.2") == 0)
         return krb5_token(body, depth + 1);
+    return true;
+}
+
+/* ---- the AP-REQ that a keytab diagnosis decrypts (inspect_keytab.c) ---- */
+
+/* AP-REQ ::= [APPLICATION 14] SEQUENCE { ..., ticket [3], authenticator [4] } */
+static bool ap_req_parts(struct der whole, struct ap_req *out)
+{
+    struct der msg = whole, body, seq, auth, auth_seq;
+    unsigned char tag;
+    if (!der_next(&msg, &tag, &body) || tag != 0x6e || !der_next(&body, &tag, &seq) ||
+        tag != 0x30 || !field(seq, 3, &out->ticket) || !field(seq, 4, &auth) ||
+        !der_next(&auth, &tag, &auth_seq) || tag != 0x30 ||
+        !field_int(auth_seq, 0, &out->authenticator_etype) ||
+        !field_value(auth_seq, 2, 0x04, &out->authenticator))
+        return false;
+    out->whole = (struct der){whole.p, whole.len - msg.len};
+    return true;
+}
+
+/* A NegTokenInit's mechToken, searched in turn. */
+static bool ap_req_in_neg_token_init(struct der body, struct ap_req *out)
+{
+    struct der seq, token;
+    unsigned char tag;
+    return der_next(&body, &tag, &seq) && tag == 0x30 && field_value(seq, 2, 0x04, &token) &&
+           find_ap_req(token.p, token.len, out);
+}
+
+bool find_ap_req(const unsigned char *p, size_t len, struct ap_req *out)
+{
+    struct der d = {p, len}, body, oid, inner;
+    unsigned char tag;
+    char dotted[128];
+    if (len == 0)
+        return false;
+    if (p[0] == 0x6e) /* a bare AP-REQ, as KRB5 framing-free callers pass it */
+        return ap_req_parts(d, out);
+    if (!der_next(&d, &tag, &body))
+        return false;
+    if (tag == 0xa0)
+        return ap_req_in_neg_token_init(body, out);
+    if (tag != 0x60 || !der_next(&body, &tag, &oid) || tag != 0x06)
+        return false;
+    oid_text(&oid, dotted, sizeof(dotted));
+    if (strcmp(dotted, "1.3.6.1.5.5.2") == 0)
+        return der_next(&body, &tag, &inner) && tag == 0xa0 && ap_req_in_neg_token_init(inner, out);
+    bool krb5 =
+        strcmp(dotted, "1.2.840.113554.1.2.2") == 0 || strcmp(dotted, "1.2.840.48018.1.2.2") == 0;
+    /* TOK_ID 01 00 is an AP-REQ */
+    return krb5 && body.len > 2 && body.p[0] == 0x01 && body.p[1] == 0x00 &&
+           ap_req_parts((struct der){body.p + 2, body.len - 2}, out);
+}
+
+/* Authenticator ::= [APPLICATION 2] SEQUENCE { ..., ctime [5] KerberosTime } */
+bool authenticator_ctime(const unsigned char *p, size_t len, char ctime[16])
+{
+    struct der d = {p, len}, body, seq, v;
+    unsigned char tag;
+    if (!der_next(&d, &tag, &body) || tag != 0x62 || !der_next(&body, &tag, &seq) || tag != 0x30 ||
+        !field_value(seq, 5, 0x18, &v) || v.len != 15)
+        return false;
+    memcpy(ctime, v.p, 15);
+    ctime[15] = '\0';
     return true;
 }
