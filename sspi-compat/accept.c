@@ -141,7 +141,7 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
 {
     OM_uint32 major, minor, ignored, flags = 0, time_rec = 0;
     SECURITY_STATUS status;
-    struct sspi_ctx *ctx;
+    struct sspi_ctx *ctx = NULL;
     gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
     gss_name_t peer = GSS_C_NO_NAME;
     gss_OID mech = GSS_C_NO_OID;
@@ -153,18 +153,11 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         .extended_error = (fContextReq & ASC_REQ_EXTENDED_ERROR) != 0, .is_new = phContext == NULL,
     };
 
-    if (pOutput != NULL && !buffers_desc_valid(pOutput)) {
-        status = SEC_E_INVALID_PARAMETER;
-        trace("AcceptSecurityContext: pOutput is not a valid SecBufferDesc");
-        goto early;
-    }
-    if (!buffers_desc_valid(pInput)) {
-        status = SEC_E_INVALID_TOKEN;
-        trace("AcceptSecurityContext: pInput is not a valid SecBufferDesc");
-        goto early;
-    }
+    /* Windows checks the handles before the buffers: a bad credential or
+     * context handle is SEC_E_INVALID_HANDLE whatever pInput holds. */
+    struct sspi_cred *cred = NULL;
     if (io.is_new) {
-        struct sspi_cred *cred = handle_get(HANDLE_CRED, phCredential);
+        cred = handle_get(HANDLE_CRED, phCredential);
         if (cred == NULL || phNewContext == NULL) {
             status = cred ? SEC_E_INVALID_PARAMETER : SEC_E_INVALID_HANDLE;
             trace("AcceptSecurityContext: %s", cred ? "phNewContext is NULL"
@@ -176,16 +169,28 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
             trace("AcceptSecurityContext: the credential was not acquired SECPKG_CRED_INBOUND");
             goto early;
         }
-        ctx = context_new(ROLE_ACCEPTOR, cred);
-        if (ctx == NULL) {
-            status = SEC_E_INSUFFICIENT_MEMORY;
-            goto early;
-        }
     } else {
         ctx = context_lookup(phContext);
         if (ctx == NULL || ctx->role != ROLE_ACCEPTOR) {
             status = SEC_E_INVALID_HANDLE;
             trace("AcceptSecurityContext: phContext is not an acceptor context handle");
+            goto early;
+        }
+    }
+    if (pOutput != NULL && !buffers_desc_valid(pOutput)) {
+        status = SEC_E_INVALID_PARAMETER;
+        trace("AcceptSecurityContext: pOutput is not a valid SecBufferDesc");
+        goto early;
+    }
+    if (!buffers_desc_valid(pInput)) {
+        status = SEC_E_INVALID_TOKEN;
+        trace("AcceptSecurityContext: pInput is not a valid SecBufferDesc");
+        goto early;
+    }
+    if (io.is_new) {
+        ctx = context_new(ROLE_ACCEPTOR, cred);
+        if (ctx == NULL) {
+            status = SEC_E_INSUFFICIENT_MEMORY;
             goto early;
         }
     }
@@ -220,7 +225,7 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         return step_fail(ctx, &io, accept_status(ctx, major, minor, bindings != NULL), major,
                          minor, &out);
     }
-    ctx->gss_flags = flags;
+    ctx->gss_flags = flags_mech_granted(ctx->mech, flags);
     if (major & GSS_S_CONTINUE_NEEDED) {
         gss_release_name(&ignored, &peer);
         gss_release_cred(&ignored, &delegated);

@@ -66,6 +66,9 @@ ULONG flags_gss_to_asc_ret(OM_uint32 gss);
  * connection, stream, extended error.  Returned in RET numbering. */
 ULONG flags_isc_library_ret(ULONG isc_req);
 ULONG flags_asc_library_ret(ULONG asc_req);
+/* The GSS flags a mechanism grants in fact, where it reports fewer than it
+ * enforces (NTLM's sequence numbers). */
+OM_uint32 flags_mech_granted(gss_const_OID mech, OM_uint32 gss);
 /* "MUTUAL_AUTH|CONFIDENTIALITY|0x40000000" into buf. */
 enum flag_space { FLAGS_ISC_REQ, FLAGS_ISC_RET, FLAGS_ASC_REQ, FLAGS_ASC_RET, FLAGS_GSS };
 const char *flags_describe(enum flag_space space, uint32_t value, char *buf, size_t len);
