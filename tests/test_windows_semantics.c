@@ -83,6 +83,97 @@ START_TEST(ntlm_signing_reports_replay_and_sequence)
 }
 END_TEST
 
+/* ---- message sequencing ----------------------------------------------------------- */
+
+/* Kerberos on a context with SEQUENCE_DETECT: a gap and a late message are
+ * SEC_E_OUT_OF_SEQUENCE, a replay SEC_E_INVALID_TOKEN, for signatures as for
+ * sealed messages. */
+static const char *const kerberos_packages[] = {"Kerberos", "Negotiate"};
+
+START_TEST(kerberos_signatures_in_sequence)
+{
+    CredHandle cc, sc;
+    acquire_outbound_default(kerberos_packages[_i], &cc);
+    acquire_inbound(kerberos_packages[_i], &sc);
+    struct handshake hs = {.target = realm_env("GSS_SSPI_TEST_SPN"),
+                           .isc_req = ISC_ALL,
+                           .asc_req = ASC_ALL};
+    handshake_run(&cc, &sc, &hs);
+    ck_assert_int_eq(hs.server_status, SEC_E_OK);
+    ck_assert(hs.asc_ret & ASC_RET_SEQUENCE_DETECT);
+    SecPkgContext_Sizes sizes;
+    ck_assert_int_eq(QueryContextAttributesA(&hs.client, SECPKG_ATTR_SIZES, &sizes), SEC_E_OK);
+    char m[4][8] = {"zero", "one", "two", "three"};
+    unsigned char sig[4][128];
+    ULONG sig_len[4];
+    ck_assert_uint_le(sizes.cbMaxSignature, sizeof(sig[0]));
+    for (int i = 0; i < 4; i++) {
+        SecBuffer b[2] = {{sizeof(m[i]), SECBUFFER_DATA, m[i]},
+                          {sizes.cbMaxSignature, SECBUFFER_TOKEN, sig[i]}};
+        SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+        ck_assert_int_eq(MakeSignature(&hs.client, 0, &d, 0), SEC_E_OK);
+        sig_len[i] = b[1].cbBuffer;
+    }
+    static const struct {
+        int msg;
+        SECURITY_STATUS expect;
+    } order[] = {
+        {0, SEC_E_OK},
+        {0, SEC_E_INVALID_TOKEN},     /* replayed */
+        {2, SEC_E_OUT_OF_SEQUENCE},   /* one missing: a gap */
+        {1, SEC_E_OUT_OF_SEQUENCE},   /* late */
+        {3, SEC_E_OK},
+    };
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        int k = order[i].msg;
+        SecBuffer b[2] = {{sizeof(m[k]), SECBUFFER_DATA, m[k]}, {sig_len[k], SECBUFFER_TOKEN, sig[k]}};
+        SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+        ULONG qop;
+        ck_assert_msg(VerifySignature(&hs.server, &d, 0, &qop) == order[i].expect,
+                      "step %zu (message %d)", i, k);
+    }
+    handshake_cleanup(&hs);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+/* NTLM without confidentiality: EncryptMessage refuses (Windows' code),
+ * signatures still work. */
+START_TEST(ntlm_encrypt_needs_confidentiality)
+{
+    CredHandle cc, sc;
+    acquire_outbound_user("NTLM", true, NULL, &cc);
+    acquire_inbound("Negotiate", &sc);
+    struct handshake hs = {.target = realm_env("GSS_SSPI_TEST_SPN"),
+                           .isc_req = ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION,
+                           .asc_req = ASC_REQ_INTEGRITY | ASC_REQ_CONNECTION};
+    handshake_run(&cc, &sc, &hs);
+    ck_assert_int_eq(hs.server_status, SEC_E_OK);
+    ck_assert(!(hs.asc_ret & ASC_RET_CONFIDENTIALITY));
+    ck_assert(!(hs.isc_ret & ISC_RET_CONFIDENTIALITY));
+    CtxtHandle *sides[] = {&hs.client, &hs.server};
+    for (int i = 0; i < 2; i++) {
+        char data[] = "secret";
+        unsigned char token[64];
+        SecBuffer b[2] = {{sizeof(token), SECBUFFER_TOKEN, token}, {6, SECBUFFER_DATA, data}};
+        SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+        ck_assert_int_eq(EncryptMessage(sides[i], 0, &d, 0), SEC_E_QOP_NOT_SUPPORTED);
+        ck_assert_str_eq(data, "secret"); /* untouched */
+    }
+    char m[] = "signed";
+    unsigned char sig[64];
+    SecBuffer b[2] = {{sizeof(m), SECBUFFER_DATA, m}, {sizeof(sig), SECBUFFER_TOKEN, sig}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+    ULONG qop;
+    ck_assert_int_eq(MakeSignature(&hs.client, 0, &d, 0), SEC_E_OK);
+    ck_assert_int_eq(VerifySignature(&hs.server, &d, 0, &qop), SEC_E_OK);
+    handshake_cleanup(&hs);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
 /* ---- argument checks in Windows' order ------------------------------------------- */
 
 START_TEST(handles_checked_before_buffers)
@@ -130,6 +221,8 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, ntlm_signing_reports_replay_and_sequence, 0,
                         sizeof(ntlm_flags_cases) / sizeof(ntlm_flags_cases[0]));
+    tcase_add_loop_test(tc, kerberos_signatures_in_sequence, 0, 2);
+    tcase_add_test(tc, ntlm_encrypt_needs_confidentiality);
     tcase_add_test(tc, handles_checked_before_buffers);
     suite_add_tcase(s, tc);
     return run_suite(s);
