@@ -187,16 +187,20 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         trace("AcceptSecurityContext: pInput is not a valid SecBufferDesc");
         goto early;
     }
+    step_input_token(&io, &in);
     if (io.is_new) {
-        ctx = context_new(ROLE_ACCEPTOR, cred);
+        /* The retry of a first call that ended in SEC_E_BUFFER_TOO_SMALL
+         * resumes the context that call produced (retry.c). */
+        ctx = retry_resume(cred, &in);
+        if (ctx == NULL)
+            ctx = context_new(ROLE_ACCEPTOR, cred);
         if (ctx == NULL) {
             status = SEC_E_INSUFFICIENT_MEMORY;
             goto early;
         }
     }
     ctx->req = fContextReq;
-    step_input_token(&io, &in);
-    if (!io.is_new && step_serve_pending(ctx, &io, &in, &status))
+    if (step_serve_pending(ctx, &io, &in, &status))
         return status;
     if (in.length == 0) {
         trace("AcceptSecurityContext: pInput holds no SECBUFFER_TOKEN");

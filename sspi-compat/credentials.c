@@ -30,6 +30,7 @@ void cred_unref(struct sspi_cred *cred)
     OM_uint32 minor;
     if (cred == NULL || atomic_fetch_sub(&cred->refs, 1) != 1)
         return;
+    retry_discard(cred);
     gss_release_cred(&minor, &cred->initiator);
     gss_release_cred(&minor, &cred->acceptor);
     free(cred->principal);

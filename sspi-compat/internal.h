@@ -159,6 +159,9 @@ struct sspi_cred {
     bool explicit_identity;    /* from SEC_WINNT_AUTH_IDENTITY */
     GSS_SSPI_POLICY policy;
     TimeStamp expiry;
+    /* An acceptor context whose first call ended in SEC_E_BUFFER_TOO_SMALL,
+     * waiting for the caller's retry (retry.c). */
+    _Atomic(struct sspi_ctx *) parked;
 };
 struct sspi_cred *cred_ref(struct sspi_cred *cred);
 void cred_unref(struct sspi_cred *cred);
@@ -236,6 +239,16 @@ SECURITY_STATUS step_deliver(struct sspi_ctx *ctx, const struct step_io *io, SEC
  * NULL; it is consumed. */
 SECURITY_STATUS step_fail(struct sspi_ctx *ctx, const struct step_io *io, SECURITY_STATUS status,
                           OM_uint32 major, OM_uint32 minor, gss_buffer_desc *token);
+
+/* ---- retry.c: SEC_E_BUFFER_TOO_SMALL on a first call ------------------------
+ * The context is not handed out (Windows frees it): an acceptor's waits in its
+ * credential for the same first call to come back; an initiator's is freed. */
+void retry_park(struct sspi_ctx *ctx);
+/* The parked context of cred when in is the input that produced it (with its
+ * credential reference again), else NULL. */
+struct sspi_ctx *retry_resume(struct sspi_cred *cred, const gss_buffer_desc *in);
+/* Frees the parked context, if any (the credential is going away). */
+void retry_discard(struct sspi_cred *cred);
 
 /* ---- messages.c: message protection sizes (SIZES / STREAM_SIZES) -------------
  * Computed from the mechanism for this context (GSS length calls). */

@@ -174,6 +174,146 @@ START_TEST(ntlm_encrypt_needs_confidentiality)
 }
 END_TEST
 
+/* ---- SEC_E_BUFFER_TOO_SMALL on a first call ---------------------------------------- */
+
+/* The client's first token for package (FreeContextBuffer), its context in *client. */
+static void *client_first_token(CredHandle *cc, CtxtHandle *client, ULONG *len)
+{
+    SecBuffer out = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc out_d = {SECBUFFER_VERSION, 1, &out};
+    ULONG attrs;
+    TimeStamp ts;
+    ck_assert_int_eq(InitializeSecurityContextA(cc, NULL, (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN"),
+                                                ISC_ALL | ISC_REQ_ALLOCATE_MEMORY, 0,
+                                                SECURITY_NATIVE_DREP, NULL, 0, client, &out_d,
+                                                &attrs, &ts),
+                     SEC_I_CONTINUE_NEEDED);
+    *len = out.cbBuffer;
+    return out.pvBuffer;
+}
+
+static SECURITY_STATUS accept_first(CredHandle *sc, void *token, ULONG len, void *out, ULONG room,
+                                    CtxtHandle *server, ULONG *out_len)
+{
+    SecBuffer in = {len, SECBUFFER_TOKEN, token};
+    SecBufferDesc in_d = {SECBUFFER_VERSION, 1, &in};
+    SecBuffer ob = {room, SECBUFFER_TOKEN, out};
+    SecBufferDesc out_d = {SECBUFFER_VERSION, 1, &ob};
+    ULONG attrs;
+    TimeStamp ts;
+    SECURITY_STATUS s = AcceptSecurityContext(sc, NULL, &in_d, ASC_ALL, SECURITY_NATIVE_DREP,
+                                              server, &out_d, &attrs, &ts);
+    *out_len = ob.cbBuffer;
+    return s;
+}
+
+static const struct retry_case {
+    const char *client_pkg, *server_pkg;
+    bool ntlm;
+    SECURITY_STATUS first; /* what the retried first call returns */
+} retry_cases[] = {
+    {"Kerberos", "Kerberos", false, SEC_E_OK},
+    {"Negotiate", "Negotiate", false, SEC_E_OK},
+    {"NTLM", "Negotiate", true, SEC_I_CONTINUE_NEEDED},
+};
+
+/* Windows' pattern: the first call fails for want of room and leaves no
+ * handle; the caller retries it with phContext NULL and a larger buffer.
+ * In between, another client's first call on the same credential does not
+ * disturb the parked context. */
+START_TEST(first_call_retried_with_null_context)
+{
+    const struct retry_case *c = &retry_cases[_i];
+    CredHandle cc, sc;
+    CtxtHandle client, other_client, server = {0x5EED, 0xF00D}, other;
+    acquire_outbound_user(c->client_pkg, c->ntlm, NULL, &cc);
+    acquire_inbound(c->server_pkg, &sc);
+    ULONG len, other_len, out_len;
+    void *token = client_first_token(&cc, &client, &len);
+    unsigned char small[4], big[8192];
+    ck_assert_int_eq(accept_first(&sc, token, len, small, sizeof(small), &server, &out_len),
+                     SEC_E_BUFFER_TOO_SMALL);
+    ck_assert(server.dwLower == 0x5EED && server.dwUpper == 0xF00D);
+
+    void *other_token = client_first_token(&cc, &other_client, &other_len);
+    ck_assert_int_eq(accept_first(&sc, other_token, other_len, big, sizeof(big), &other, &out_len),
+                     c->first);
+    DeleteSecurityContext(&other);
+    DeleteSecurityContext(&other_client);
+    FreeContextBuffer(other_token);
+
+    ck_assert_int_eq(accept_first(&sc, token, len, big, sizeof(big), &server, &out_len), c->first);
+    ck_assert_uint_gt(out_len, 0);
+    FreeContextBuffer(token);
+    /* The client finishes the exchange with what the retry produced. */
+    SecBuffer in = {out_len, SECBUFFER_TOKEN, big};
+    SecBufferDesc in_d = {SECBUFFER_VERSION, 1, &in};
+    SecBuffer out = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc out_d = {SECBUFFER_VERSION, 1, &out};
+    ULONG attrs;
+    TimeStamp ts;
+    SECURITY_STATUS s = InitializeSecurityContextA(&cc, &client, NULL, ISC_ALL | ISC_REQ_ALLOCATE_MEMORY,
+                                                   0, SECURITY_NATIVE_DREP, &in_d, 0, &client,
+                                                   &out_d, &attrs, &ts);
+    if (c->first == SEC_I_CONTINUE_NEEDED) {
+        ck_assert_int_eq(s, SEC_E_OK);
+        SecBuffer in2 = {out.cbBuffer, SECBUFFER_TOKEN, out.pvBuffer};
+        SecBufferDesc in2_d = {SECBUFFER_VERSION, 1, &in2};
+        SecBuffer ob = {sizeof(big), SECBUFFER_TOKEN, big};
+        SecBufferDesc ob_d = {SECBUFFER_VERSION, 1, &ob};
+        ck_assert_int_eq(AcceptSecurityContext(&sc, &server, &in2_d, ASC_ALL, SECURITY_NATIVE_DREP,
+                                               &server, &ob_d, &attrs, &ts),
+                         SEC_E_OK);
+    } else {
+        ck_assert_int_eq(s, SEC_E_OK);
+    }
+    FreeContextBuffer(out.pvBuffer);
+    char *who = context_user_name(&server);
+    ck_assert_ptr_nonnull(who);
+    free(who);
+    ck_assert_int_eq(DeleteSecurityContext(&server), SEC_E_OK);
+    DeleteSecurityContext(&client);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+/* A caller that gives up after SEC_E_BUFFER_TOO_SMALL: nothing to delete,
+ * nothing leaks (the parked context goes with the credential; valgrind
+ * checks it in tests/retry-valgrind.sh).  A different input later is a new
+ * context, and an initiator's failed first call keeps nothing. */
+START_TEST(first_call_abandoned)
+{
+    const struct retry_case *c = &retry_cases[_i];
+    CredHandle cc, sc;
+    CtxtHandle client, server = {0x5EED, 0xF00D};
+    acquire_outbound_user(c->client_pkg, c->ntlm, NULL, &cc);
+    acquire_inbound(c->server_pkg, &sc);
+    ULONG len, out_len;
+    void *token = client_first_token(&cc, &client, &len);
+    unsigned char small[4];
+    ck_assert_int_eq(accept_first(&sc, token, len, small, sizeof(small), &server, &out_len),
+                     SEC_E_BUFFER_TOO_SMALL);
+    ck_assert(server.dwLower == 0x5EED && server.dwUpper == 0xF00D);
+    FreeContextBuffer(token);
+    DeleteSecurityContext(&client);
+
+    /* The initiator: its first call with no room fails and leaves no handle. */
+    SecBuffer out = {sizeof(small), SECBUFFER_TOKEN, small};
+    SecBufferDesc out_d = {SECBUFFER_VERSION, 1, &out};
+    ULONG attrs;
+    TimeStamp ts;
+    client = (CtxtHandle){0x5EED, 0xF00D};
+    ck_assert_int_eq(InitializeSecurityContextA(&cc, NULL, (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN"),
+                                                ISC_ALL, 0, SECURITY_NATIVE_DREP, NULL, 0, &client,
+                                                &out_d, &attrs, &ts),
+                     SEC_E_BUFFER_TOO_SMALL);
+    ck_assert(client.dwLower == 0x5EED && client.dwUpper == 0xF00D);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
 /* ---- argument checks in Windows' order ------------------------------------------- */
 
 START_TEST(handles_checked_before_buffers)
@@ -225,5 +365,12 @@ int main(void)
     tcase_add_test(tc, ntlm_encrypt_needs_confidentiality);
     tcase_add_test(tc, handles_checked_before_buffers);
     suite_add_tcase(s, tc);
+    /* Its own case, so that tests/retry-valgrind.sh can run it alone. */
+    TCase *retry = tcase_create("retry");
+    tcase_set_timeout(retry, 300);
+    tcase_add_loop_test(retry, first_call_retried_with_null_context, 0,
+                        sizeof(retry_cases) / sizeof(retry_cases[0]));
+    tcase_add_loop_test(retry, first_call_abandoned, 0, sizeof(retry_cases) / sizeof(retry_cases[0]));
+    suite_add_tcase(s, retry);
     return run_suite(s);
 }
