@@ -106,6 +106,10 @@ static SECURITY_STATUS accept_status(const struct sspi_ctx *ctx, OM_uint32 major
      * to the NTLM package, say).  Windows calls that token invalid. */
     if (GSS_ROUTINE_ERROR(major) == GSS_S_NO_CRED && minor == 0 && ctx->gss == GSS_C_NO_CONTEXT)
         return SEC_E_INVALID_TOKEN;
+    /* gss-ntlmssp cannot tell an unknown user from an unreadable user source:
+     * an outage is Windows' "no authority", not a wrong logon. */
+    if (status == SEC_E_LOGON_DENIED && ntlm_user_source_failed(major, minor))
+        return SEC_E_NO_AUTHENTICATING_AUTHORITY;
     /* A failure with no reason at all: the token did not decode. */
     if (status == SEC_E_INTERNAL_ERROR && failure_unexplained(major, minor))
         return SEC_E_INVALID_TOKEN;

@@ -240,6 +240,11 @@ SECURITY_STATUS step_deliver(struct sspi_ctx *ctx, const struct step_io *io, SEC
 SECURITY_STATUS step_fail(struct sspi_ctx *ctx, const struct step_io *io, SECURITY_STATUS status,
                           OM_uint32 major, OM_uint32 minor, gss_buffer_desc *token);
 
+/* ---- ntlm_source.c: gss-ntlmssp's user sources ------------------------------
+ * True when an NTLM acceptor failure that reads "user not found" came from
+ * having no readable user source at all (NTLM_USER_FILE, winbindd). */
+bool ntlm_user_source_failed(OM_uint32 major, OM_uint32 minor);
+
 /* ---- retry.c: SEC_E_BUFFER_TOO_SMALL on a first call ------------------------
  * The context is not handed out (Windows frees it): an acceptor's waits in its
  * credential for the same first call to come back; an initiator's is freed. */

@@ -314,6 +314,48 @@ START_TEST(first_call_abandoned)
 }
 END_TEST
 
+/* ---- an unusable NTLM user source ---------------------------------------------------- */
+
+static const struct authority_case {
+    const char *user_file; /* NTLM_USER_FILE for the acceptor; "" : the realm's, wrong password */
+    SECURITY_STATUS expect;
+} authority_cases[] = {
+    {"/nonexistent/gss-sspi-ntlm-users", SEC_E_NO_AUTHENTICATING_AUTHORITY}, /* missing */
+    {"/", SEC_E_NO_AUTHENTICATING_AUTHORITY},                                /* not a file */
+    {"", SEC_E_LOGON_DENIED},                                                 /* wrong password */
+};
+
+/* An outage of the NTLM user source is not a wrong password: Windows says
+ * SEC_E_NO_AUTHENTICATING_AUTHORITY when no domain controller answers. */
+START_TEST(ntlm_user_source_unusable)
+{
+    const struct authority_case *c = &authority_cases[_i];
+    CredHandle cc, sc;
+    const char *password = c->user_file[0] ? realm_env("GSS_SSPI_TEST_PASSWORD") : "Not-The-Password";
+    ck_assert_int_eq(acquire_outbound_password("NTLM", realm_env("GSS_SSPI_TEST_USER"),
+                                               realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"), password,
+                                               NULL, &cc),
+                     SEC_E_OK);
+    acquire_inbound("Negotiate", &sc);
+    char *saved = strdup(getenv("NTLM_USER_FILE"));
+    if (c->user_file[0])
+        setenv("NTLM_USER_FILE", c->user_file, 1);
+    struct handshake hs = {.target = realm_env("GSS_SSPI_TEST_SPN"),
+                           .isc_req = ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION,
+                           .asc_req = ASC_REQ_INTEGRITY | ASC_REQ_CONNECTION};
+    handshake_run(&cc, &sc, &hs);
+    setenv("NTLM_USER_FILE", saved, 1);
+    free(saved);
+    char *why = hs.have_server ? context_last_error(&hs.server) : strdup("-");
+    ck_assert_msg(hs.server_status == c->expect, "user file %s: 0x%08x (%s)", c->user_file,
+                  (unsigned)hs.server_status, why);
+    free(why);
+    handshake_cleanup(&hs);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
 /* ---- argument checks in Windows' order ------------------------------------------- */
 
 START_TEST(handles_checked_before_buffers)
@@ -363,6 +405,8 @@ int main(void)
                         sizeof(ntlm_flags_cases) / sizeof(ntlm_flags_cases[0]));
     tcase_add_loop_test(tc, kerberos_signatures_in_sequence, 0, 2);
     tcase_add_test(tc, ntlm_encrypt_needs_confidentiality);
+    tcase_add_loop_test(tc, ntlm_user_source_unusable, 0,
+                        sizeof(authority_cases) / sizeof(authority_cases[0]));
     tcase_add_test(tc, handles_checked_before_buffers);
     suite_add_tcase(s, tc);
     /* Its own case, so that tests/retry-valgrind.sh can run it alone. */
