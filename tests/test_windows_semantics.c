@@ -7,6 +7,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -356,6 +358,156 @@ START_TEST(ntlm_user_source_unusable)
 }
 END_TEST
 
+/* ---- raw GSS clients failing: the same codes with or without the module ------------------
+ * tests/mech/transparency.sh runs this program with and without the
+ * gss-sspi-negotiate interposer; the codes asserted here must hold in both. */
+
+static const struct gss_failure_case {
+    bool spnego;       /* the client wraps NTLM in SPNEGO */
+    const char *password; /* NULL: the right one */
+    const char *user;     /* NULL: the test user */
+    SECURITY_STATUS expect;
+} gss_failure_cases[] = {
+    {false, "Not-The-Password", NULL, SEC_E_LOGON_DENIED},
+    {true, "Not-The-Password", NULL, SEC_E_LOGON_DENIED},
+    {false, "Whatever-1", "mallory", SEC_E_LOGON_DENIED},
+    {true, "Whatever-1", "mallory", SEC_E_LOGON_DENIED},
+};
+
+START_TEST(gss_client_ntlm_failures)
+{
+    const struct gss_failure_case *c = &gss_failure_cases[_i];
+    OM_uint32 minor;
+    CredHandle sc;
+    char *user = ntlm_user_name(c->user ? c->user : realm_env("GSS_SSPI_TEST_USER"));
+    gss_OID mech = c->spnego ? test_mech_spnego() : test_mech_ntlmssp();
+    /* SPNEGO: a credential of that mechanism, held to NTLM (else it uses the
+     * user's Kerberos ticket). */
+    gss_cred_id_t cred = gss_password_cred(mech, user,
+                                           c->password ? c->password : realm_env("GSS_SSPI_TEST_PASSWORD"));
+    gss_OID_set_desc only_ntlm = {1, test_mech_ntlmssp()};
+    if (c->spnego)
+        ck_assert(!GSS_ERROR(gss_set_neg_mechs(&minor, cred, &only_ntlm)));
+    acquire_inbound("Negotiate", &sc);
+    struct handshake hs = {.target = realm_env("GSS_SSPI_TEST_SPN"), .asc_req = ASC_ALL};
+    struct gss_client client = {.mech = mech, .cred = cred, .req_flags = GSS_ALL};
+    gss_handshake_run(&client, &sc, &hs);
+    char *why = hs.have_server ? context_last_error(&hs.server) : strdup("-");
+    ck_assert_msg(hs.server_status == c->expect, "%s %s: 0x%08x, expected 0x%08x (%s)",
+                  c->spnego ? "SPNEGO/NTLM" : "NTLM", user, (unsigned)hs.server_status,
+                  (unsigned)c->expect, why);
+    free(why);
+    free(user);
+    handshake_cleanup(&hs);
+    gss_release_cred(&minor, &cred);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+/* The same with the client in a process of its own, as a real server sees
+ * it: the mechglue's minor-code numbering of the acceptor's process then
+ * owes nothing to the client's calls. */
+static void write_item(int fd, const void *p, uint32_t len)
+{
+    unsigned char h[4] = {len >> 24, len >> 16, len >> 8, len};
+    ck_assert(write(fd, h, 4) == 4);
+    ck_assert(len == 0 || write(fd, p, len) == (ssize_t)len);
+}
+
+static void *read_item(int fd, uint32_t *len)
+{
+    unsigned char h[4];
+    if (read(fd, h, 4) != 4)
+        return NULL;
+    *len = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+    unsigned char *p = malloc(*len + 1);
+    for (uint32_t got = 0; got < *len;) {
+        ssize_t n = read(fd, p + got, *len - got);
+        if (n <= 0) {
+            free(p);
+            return NULL;
+        }
+        got += (uint32_t)n;
+    }
+    return p;
+}
+
+static void gss_client_process(int fd, const struct gss_failure_case *c)
+{
+    OM_uint32 major, minor, flags;
+    char *user = ntlm_user_name(c->user ? c->user : realm_env("GSS_SSPI_TEST_USER"));
+    gss_OID mech = c->spnego ? test_mech_spnego() : test_mech_ntlmssp();
+    gss_cred_id_t cred = gss_password_cred(mech, user, c->password);
+    gss_OID_set_desc only_ntlm = {1, test_mech_ntlmssp()};
+    if (c->spnego)
+        gss_set_neg_mechs(&minor, cred, &only_ntlm);
+    char *target = strdup(realm_env("GSS_SSPI_TEST_SPN"));
+    *strchr(target, '/') = '@';
+    gss_buffer_desc tn = {strlen(target), target}, in = GSS_C_EMPTY_BUFFER, out;
+    gss_name_t name;
+    gss_import_name(&minor, &tn, GSS_C_NT_HOSTBASED_SERVICE, &name);
+    gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+    uint32_t len;
+    void *reply = NULL;
+    do {
+        major = gss_init_sec_context(&minor, cred, &ctx, name, mech, GSS_ALL, 0, NULL, &in, NULL,
+                                     &out, &flags, NULL);
+        free(reply);
+        if (GSS_ERROR(major) || out.length == 0)
+            break;
+        write_item(fd, out.value, (uint32_t)out.length);
+        gss_release_buffer(&minor, &out);
+        reply = read_item(fd, &len);
+        in.value = reply;
+        in.length = reply ? len : 0;
+    } while (reply != NULL && len > 0 && (major & GSS_S_CONTINUE_NEEDED));
+    _exit(0);
+}
+
+START_TEST(gss_client_ntlm_failures_other_process)
+{
+    const struct gss_failure_case *c = &gss_failure_cases[_i];
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(sv[0]);
+        gss_client_process(sv[1], c);
+    }
+    close(sv[1]);
+    CredHandle sc;
+    CtxtHandle server;
+    bool have = false;
+    acquire_inbound("Negotiate", &sc);
+    SECURITY_STATUS s = SEC_I_CONTINUE_NEEDED;
+    uint32_t len;
+    void *token;
+    while (s == SEC_I_CONTINUE_NEEDED && (token = read_item(sv[0], &len)) != NULL) {
+        SecBuffer ib = {len, SECBUFFER_TOKEN, token}, ob = {0, SECBUFFER_TOKEN, NULL};
+        SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+        ULONG attrs;
+        TimeStamp ts;
+        s = AcceptSecurityContext(&sc, have ? &server : NULL, &id, ASC_ALL | ASC_REQ_ALLOCATE_MEMORY,
+                                  SECURITY_NATIVE_DREP, &server, &od, &attrs, &ts);
+        have = have || s == SEC_I_CONTINUE_NEEDED;
+        free(token);
+        write_item(sv[0], ob.pvBuffer, s == SEC_I_CONTINUE_NEEDED ? ob.cbBuffer : 0);
+        FreeContextBuffer(ob.pvBuffer);
+    }
+    close(sv[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    char *why = have ? context_last_error(&server) : strdup("-");
+    ck_assert_msg(s == c->expect, "%s: 0x%08x, expected 0x%08x (%s)",
+                  c->spnego ? "SPNEGO/NTLM" : "NTLM", (unsigned)s, (unsigned)c->expect, why);
+    free(why);
+    if (have)
+        DeleteSecurityContext(&server);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
 /* ---- argument checks in Windows' order ------------------------------------------- */
 
 START_TEST(handles_checked_before_buffers)
@@ -407,6 +559,10 @@ int main(void)
     tcase_add_test(tc, ntlm_encrypt_needs_confidentiality);
     tcase_add_loop_test(tc, ntlm_user_source_unusable, 0,
                         sizeof(authority_cases) / sizeof(authority_cases[0]));
+    tcase_add_loop_test(tc, gss_client_ntlm_failures, 0,
+                        sizeof(gss_failure_cases) / sizeof(gss_failure_cases[0]));
+    tcase_add_loop_test(tc, gss_client_ntlm_failures_other_process, 0,
+                        sizeof(gss_failure_cases) / sizeof(gss_failure_cases[0]));
     tcase_add_test(tc, handles_checked_before_buffers);
     suite_add_tcase(s, tc);
     /* Its own case, so that tests/retry-valgrind.sh can run it alone. */
