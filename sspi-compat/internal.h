@@ -162,6 +162,9 @@ struct sspi_cred {
     /* An acceptor context whose first call ended in SEC_E_BUFFER_TOO_SMALL,
      * waiting for the caller's retry (retry.c). */
     _Atomic(struct sspi_ctx *) parked;
+    /* A credential built from a client's delegated TGT: the MEMORY: cache
+     * holding it, destroyed with the credential (delegation.c). */
+    char *delegated_ccache;
 };
 struct sspi_cred *cred_ref(struct sspi_cred *cred);
 void cred_unref(struct sspi_cred *cred);
@@ -244,6 +247,20 @@ SECURITY_STATUS step_fail(struct sspi_ctx *ctx, const struct step_io *io, SECURI
  * True when an NTLM acceptor failure that reads "user not found" came from
  * having no readable user source at all (NTLM_USER_FILE, winbindd). */
 bool ntlm_user_source_failed(OM_uint32 major, OM_uint32 minor);
+
+/* ---- delegation.c: the double hop --------------------------------------------
+ * For an outbound acquire with the default identity (no principal, no auth
+ * data): the delegated credential of the context the thread impersonates
+ * (or of GssSspiAcquireDelegatedCredentialsHandle's context) into
+ * cred->initiator.  SEC_I_CONTINUE_NEEDED: none applies, acquire as usual. */
+SECURITY_STATUS delegation_initiator(struct sspi_cred *cred, bool default_identity,
+                                     OM_uint32 *time_rec);
+/* Destroys the MEMORY: cache of a delegated credential (cred_unref). */
+void delegation_cred_release(struct sspi_cred *cred);
+
+/* ---- impersonate.c ------------------------------------------------------------ */
+/* The context the calling thread impersonates, if any. */
+bool impersonation_context(CtxtHandle *out);
 
 /* ---- retry.c: SEC_E_BUFFER_TOO_SMALL on a first call ------------------------
  * The context is not handed out (Windows frees it): an acceptor's waits in its

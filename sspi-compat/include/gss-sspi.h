@@ -147,6 +147,30 @@ SECURITY_STATUS SEC_ENTRY GssSspiCloseToken(HANDLE hToken);
  * DeleteSecurityContext, and does nothing on a thread not impersonating).
  */
 
+/*
+ * Delegation (the "double hop").  A client that delegates (Kerberos,
+ * ISC_REQ_DELEGATE with a forwardable TGT; the acceptor asks
+ * ASC_REQ_DELEGATE and reports ASC_RET_DELEGATE only when a usable
+ * credential arrived) leaves its TGT in the acceptor context.  As on Windows,
+ * while a thread impersonates that context (ImpersonateSecurityContext),
+ * AcquireCredentialsHandle(NULL, "Kerberos" or "Negotiate",
+ * SECPKG_CRED_OUTBOUND, NULL, NULL, ...) returns the client's credential, so
+ * that InitializeSecurityContext to a back end authenticates as the client
+ * (a thread impersonating a client who delegated nothing gets
+ * SEC_E_NO_CREDENTIALS).  GssSspiAcquireDelegatedCredentialsHandle gives the
+ * same credential without impersonating, for servers that cannot switch
+ * ids.  The credential lives in a MEMORY: cache of the process (never in a
+ * file), destroyed by FreeCredentialsHandle.
+ * Errors: SEC_E_INVALID_HANDLE (not an established acceptor context),
+ * SEC_E_SECPKG_NOT_FOUND (pszPackage is not "Kerberos" or "Negotiate"),
+ * SEC_E_NO_CREDENTIALS (the client delegated nothing), and those of
+ * AcquireCredentialsHandle.
+ */
+SECURITY_STATUS SEC_ENTRY GssSspiAcquireDelegatedCredentialsHandle(PCtxtHandle phContext,
+                                                                   const SEC_CHAR *pszPackage,
+                                                                   PCredHandle phCredential,
+                                                                   PTimeStamp ptsExpiry);
+
 #ifdef __cplusplus
 }
 #endif

@@ -247,6 +247,10 @@ write_krb5_conf "$dir/krb5-rc4.conf" arcfour-hmac arcfour-hmac "$port"
 KRB5CCNAME="FILE:$dir/alice.ccache" kvno "HTTP/$HOST@$REALM" >>"$dir/setup.log" 2>&1
 perl "$here/ccache-skew.pl" "$dir/alice.ccache" "$dir/alice-skewed.ccache" 3600
 
+# A forwardable TGT: a client that delegates (tests/test_delegation.c).
+printf '%s\n' Alice-Pass1 |
+    KRB5CCNAME="FILE:$dir/alice-forwardable.ccache" kinit -f alice >>"$dir/setup.log" 2>&1
+
 # krb5-rc4.conf permits only RC4, so alice.ccache (AES session keys) is useless
 # under it; this cache has an RC4 TGT session key.
 printf '%s\n' Alice-Pass1 | KRB5_CONFIG="$dir/krb5-rc4.conf" \
@@ -276,6 +280,8 @@ printf '%s\n' Alice-Pass1 | KRB5_CONFIG="$dir/krb5-rc4.conf" \
         "GSS_SSPI_TEST_CCACHE_SKEWED=FILE:$dir/alice-skewed.ccache" \
         "GSS_SSPI_TEST_KRB5_CONFIG_RC4=$dir/krb5-rc4.conf" \
         "GSS_SSPI_TEST_CCACHE_RC4=FILE:$dir/alice-rc4.ccache" \
+        "GSS_SSPI_TEST_CCACHE_FORWARDABLE=FILE:$dir/alice-forwardable.ccache" \
+        "GSS_SSPI_TEST_SPN_OTHER=HTTP/$OTHER_HOST" \
         "GSS_SSPI_TEST_SPN_RC4=HTTP/$RC4_HOST" \
         "GSS_SSPI_TEST_KEYTAB_RC4ONLY=FILE:$dir/rc4-only.keytab" \
         "GSS_SSPI_TEST_KDC_PORT=$port"; do
