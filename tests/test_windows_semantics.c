@@ -13,6 +13,10 @@
 
 #include "testlib.h"
 
+/* Windows sources include these names (case as written). */
+#include <Security.h>
+#include <schannel.h>
+
 /* ---- NTLM: REPLAY_DETECT and SEQUENCE_DETECT with signing ------------------- */
 
 static const struct ntlm_flags_case {
@@ -508,6 +512,25 @@ START_TEST(gss_client_ntlm_failures_other_process)
 }
 END_TEST
 
+/* ---- the legacy names and headers Windows sources use ---------------------------------- */
+
+START_TEST(legacy_names)
+{
+    CredHandle cred;
+    TimeStamp ts;
+    acquire_inbound("Negotiate", &cred);
+    ck_assert_int_eq(FreeCredentialHandle(&cred), SEC_E_OK); /* the legacy alias */
+    ck_assert_int_eq(FreeCredentialHandle(&cred), SEC_E_INVALID_HANDLE);
+    PSecurityFunctionTableA table = InitSecurityInterfaceA();
+    ck_assert_ptr_eq((void *)table->FreeCredentialHandle, (void *)FreeCredentialsHandle);
+    /* No TLS package here: Schannel's names are known, the package is not. */
+    ck_assert_int_eq(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, SECPKG_CRED_OUTBOUND,
+                                               NULL, NULL, NULL, NULL, &cred, &ts),
+                     SEC_E_SECPKG_NOT_FOUND);
+    ck_assert_uint_eq(sizeof(SCHANNEL_CRED), sizeof(void *) == 8 ? 80 : 56);
+}
+END_TEST
+
 /* ---- argument checks in Windows' order ------------------------------------------- */
 
 START_TEST(handles_checked_before_buffers)
@@ -563,6 +586,7 @@ int main(void)
                         sizeof(gss_failure_cases) / sizeof(gss_failure_cases[0]));
     tcase_add_loop_test(tc, gss_client_ntlm_failures_other_process, 0,
                         sizeof(gss_failure_cases) / sizeof(gss_failure_cases[0]));
+    tcase_add_test(tc, legacy_names);
     tcase_add_test(tc, handles_checked_before_buffers);
     suite_add_tcase(s, tc);
     /* Its own case, so that tests/retry-valgrind.sh can run it alone. */
