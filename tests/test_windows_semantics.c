@@ -531,6 +531,62 @@ START_TEST(legacy_names)
 }
 END_TEST
 
+/* ---- the guest account -------------------------------------------------------------- */
+
+static const struct guest_case {
+    const char *guest; /* GSS_SSPI_GUEST_ACCOUNT; NULL: unset */
+    SECURITY_STATUS expect;
+    const char *account;
+} guest_cases[] = {
+    {NULL, SEC_E_NO_IMPERSONATION, NULL}, /* off by default */
+    {"nobody", SEC_E_OK, "nobody"},
+    {"gss-sspi-no-such-account", SEC_E_NO_IMPERSONATION, NULL},
+};
+
+/* jürgen has no local account: the configured guest stands in for him, in
+ * the token and when impersonating (root only). */
+START_TEST(unmapped_client_gets_guest_account)
+{
+    const struct guest_case *c = &guest_cases[_i];
+    CredHandle cc, sc;
+    if (c->guest != NULL)
+        setenv("GSS_SSPI_GUEST_ACCOUNT", c->guest, 1);
+    else
+        unsetenv("GSS_SSPI_GUEST_ACCOUNT");
+    ck_assert_int_eq(acquire_outbound_password("Kerberos", "jürgen", realm_env("GSS_SSPI_TEST_REALM"),
+                                               "Jürgen-Pass3", NULL, &cc),
+                     SEC_E_OK);
+    acquire_inbound("Negotiate", &sc);
+    struct handshake hs = {.target = realm_env("GSS_SSPI_TEST_SPN"),
+                           .isc_req = ISC_REQ_MUTUAL_AUTH,
+                           .asc_req = ASC_REQ_MUTUAL_AUTH};
+    handshake_run(&cc, &sc, &hs);
+    ck_assert_int_eq(hs.server_status, SEC_E_OK);
+    HANDLE token;
+    ck_assert_int_eq(QuerySecurityContextToken(&hs.server, &token), SEC_E_OK);
+    GSS_SSPI_TOKEN_ACCOUNT account;
+    ck_assert_int_eq(GssSspiQueryTokenInformation(token, GSS_SSPI_TOKEN_INFO_ACCOUNT, &account),
+                     c->expect);
+    if (c->expect == SEC_E_OK) {
+        ck_assert_str_eq(account.AccountName, c->account);
+        FreeContextBuffer(account.AccountName);
+    }
+    GssSspiCloseToken(token);
+    if (geteuid() == 0) {
+        ck_assert_int_eq(ImpersonateSecurityContext(&hs.server), c->expect);
+        if (c->expect == SEC_E_OK) {
+            ck_assert_uint_eq(geteuid(), account.Uid);
+            ck_assert_int_eq(RevertSecurityContext(&hs.server), SEC_E_OK);
+            ck_assert_uint_eq(geteuid(), 0);
+        }
+    }
+    unsetenv("GSS_SSPI_GUEST_ACCOUNT");
+    handshake_cleanup(&hs);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
 /* ---- argument checks in Windows' order ------------------------------------------- */
 
 START_TEST(handles_checked_before_buffers)
@@ -587,6 +643,8 @@ int main(void)
     tcase_add_loop_test(tc, gss_client_ntlm_failures_other_process, 0,
                         sizeof(gss_failure_cases) / sizeof(gss_failure_cases[0]));
     tcase_add_test(tc, legacy_names);
+    tcase_add_loop_test(tc, unmapped_client_gets_guest_account, 0,
+                        sizeof(guest_cases) / sizeof(guest_cases[0]));
     tcase_add_test(tc, handles_checked_before_buffers);
     suite_add_tcase(s, tc);
     /* Its own case, so that tests/retry-valgrind.sh can run it alone. */
