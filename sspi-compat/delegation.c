@@ -24,8 +24,14 @@
 
 #include "internal.h"
 
-/* Set by GssSspiAcquireDelegatedCredentialsHandle for the acquire it runs. */
+/* Set by GssSspiAcquireDelegatedCredentialsHandle (a context) or
+ * GssSspiAcquireCredentialsForUser (a service credential and a user name)
+ * for the acquire it runs. */
 static _Thread_local const CtxtHandle *explicit_source;
+static _Thread_local struct {
+    struct sspi_cred *service;
+    const char *user;
+} for_user;
 
 static atomic_uint ccache_serial;
 
@@ -74,11 +80,39 @@ static SECURITY_STATUS copy_delegated(struct sspi_cred *cred, gss_cred_id_t dele
     return SEC_E_OK;
 }
 
+/* Protocol transition (S4U2Self): a ticket of user to the service itself,
+ * obtained with the service's own credential; used towards a back end it
+ * becomes constrained delegation (S4U2Proxy), which the KDC decides. */
+static SECURITY_STATUS acquire_for_user(struct sspi_cred *cred, OM_uint32 *time_rec)
+{
+    OM_uint32 major, minor, ignored;
+    gss_name_t name = GSS_C_NO_NAME;
+    gss_OID_desc mech = *cred->pkg->mech;
+    gss_OID_set_desc mechs = {1, &mech};
+    gss_buffer_desc buf = {strlen(for_user.user), (void *)for_user.user};
+    major = gss_import_name(&minor, &buf, GSS_C_NT_USER_NAME, &name);
+    if (!GSS_ERROR(major))
+        major = gss_acquire_cred_impersonate_name(&minor, for_user.service->initiator, name,
+                                                  GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
+                                                  &cred->initiator, NULL, time_rec);
+    gss_release_name(&ignored, &name);
+    if (GSS_ERROR(major)) {
+        char *text = status_gss_text(major, minor, &oid_krb5);
+        trace("GssSspiAcquireCredentialsForUser(%s): protocol transition (S4U2Self) refused: %s",
+              for_user.user, text ? text : "");
+        free(text);
+        return status_from_gss(major, minor, ROLE_INITIATOR, &oid_krb5);
+    }
+    return SEC_E_OK;
+}
+
 SECURITY_STATUS delegation_initiator(struct sspi_cred *cred, bool default_identity,
                                      OM_uint32 *time_rec)
 {
     CtxtHandle h;
     const char *why;
+    if (default_identity && for_user.user != NULL)
+        return acquire_for_user(cred, time_rec);
     if (!default_identity || cred->pkg->id == PACKAGE_NTLM || !delegation_source(&h))
         return SEC_I_CONTINUE_NEEDED; /* not ours: the ordinary acquire */
     struct sspi_ctx *ctx = identity_acceptor_context(&h, &why);
@@ -132,5 +166,34 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiAcquireDelegatedCredentialsHandle(
         explicit_source = NULL;
     }
     trace("GssSspiAcquireDelegatedCredentialsHandle() = %s", status_name(status));
+    return status;
+}
+
+SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiAcquireCredentialsForUser(
+    PCredHandle phServiceCredential, const SEC_CHAR *pszUser, PCredHandle phCredential,
+    PTimeStamp ptsExpiry)
+{
+    SECURITY_STATUS status;
+    struct sspi_cred *service = handle_get(HANDLE_CRED, phServiceCredential);
+    if (service == NULL) {
+        trace("GssSspiAcquireCredentialsForUser: phServiceCredential is not a credential handle");
+        status = SEC_E_INVALID_HANDLE;
+    } else if (!(service->use & SECPKG_CRED_OUTBOUND) || service->pkg->id == PACKAGE_NTLM) {
+        trace("GssSspiAcquireCredentialsForUser: the service credential must be an outbound "
+              "Kerberos or Negotiate one");
+        status = SEC_E_NO_CREDENTIALS;
+    } else if (pszUser == NULL || pszUser[0] == '\0') {
+        status = SEC_E_INVALID_PARAMETER;
+    } else {
+        for_user.service = cred_ref(service);
+        for_user.user = pszUser;
+        status = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)service->pkg->name,
+                                           SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                           phCredential, ptsExpiry);
+        for_user.user = NULL;
+        for_user.service = NULL;
+        cred_unref(service);
+    }
+    trace("GssSspiAcquireCredentialsForUser() = %s", status_name(status));
     return status;
 }

@@ -280,6 +280,64 @@ START_TEST(impersonation_uses_delegated_credential)
 }
 END_TEST
 
+/* Protocol transition: the front end vouches for a user it authenticated by
+ * other means (S4U2Self, with its own keytab), then calls the back end as
+ * that user (S4U2Proxy).  MIT's KDC with the DB2 database knows no
+ * allowed-to-delegate-to lists: the KDC refuses the second step, and
+ * InitializeSecurityContext says so precisely. */
+START_TEST(protocol_transition)
+{
+    CredHandle service, as_user;
+    TimeStamp ts;
+    const char *kt = getenv("KRB5_KTNAME");
+    ck_assert_ptr_nonnull(kt);
+    /* Forwardable tickets for the service (its TGT, hence its evidence
+     * tickets): what the KDC then decides is delegation policy alone. */
+    char layer[] = "/tmp/gss-sspi-forwardable.XXXXXX", conf[1024];
+    int fd = mkstemp(layer);
+    ck_assert_int_ge(fd, 0);
+    ck_assert(write(fd, "[libdefaults]\n    forwardable = true\n", 37) == 37);
+    close(fd);
+    snprintf(conf, sizeof(conf), "%s:%s", getenv("KRB5_CONFIG"), layer);
+    setenv("KRB5_CONFIG", conf, 1);
+    setenv("KRB5_CLIENT_KTNAME", kt, 1);
+    setenv("KRB5CCNAME", "MEMORY:gss-sspi-test-front-end", 1);
+    char spn[256];
+    snprintf(spn, sizeof(spn), "%s@%s", realm_env("GSS_SSPI_TEST_SPN"),
+             realm_env("GSS_SSPI_TEST_REALM"));
+    ck_assert_int_eq(AcquireCredentialsHandleA((SEC_CHAR *)spn, (SEC_CHAR *)packages[_i],
+                                               SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                               &service, &ts),
+                     SEC_E_OK);
+    char *alice = krb5_user_name(realm_env("GSS_SSPI_TEST_USER"));
+    ck_assert_int_eq(GssSspiAcquireCredentialsForUser(&service, alice, &as_user, &ts), SEC_E_OK);
+    assert_credential_of(&as_user, alice);
+    SecBuffer ob = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+    CtxtHandle ctx;
+    ULONG attrs;
+    SECURITY_STATUS s = InitializeSecurityContextA(
+        &as_user, NULL, (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN_OTHER"),
+        ISC_REQ_MUTUAL_AUTH | ISC_REQ_ALLOCATE_MEMORY, 0, SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od,
+        &attrs, &ts);
+    ck_assert_msg(s == SEC_E_DELEGATION_POLICY, "S4U2Proxy with the DB2 KDC: 0x%08x", (unsigned)s);
+    FreeCredentialsHandle(&as_user);
+    /* A user the KDC does not know.  MIT's SPNEGO reports no mechanism
+     * available (GSS_S_UNAVAILABLE) and drops Kerberos's reason. */
+    ck_assert_int_eq(GssSspiAcquireCredentialsForUser(&service, "mallory", &as_user, &ts),
+                     _i == 0 ? SEC_E_LOGON_DENIED : SEC_E_UNSUPPORTED_FUNCTION);
+    /* Not a service's outbound credential. */
+    CredHandle inbound;
+    acquire_inbound(packages[_i], &inbound);
+    ck_assert_int_eq(GssSspiAcquireCredentialsForUser(&inbound, alice, &as_user, &ts),
+                     SEC_E_NO_CREDENTIALS);
+    FreeCredentialsHandle(&inbound);
+    FreeCredentialsHandle(&service);
+    free(alice);
+    unlink(layer);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("delegation");
@@ -288,6 +346,7 @@ int main(void)
     tcase_add_loop_test(tc, explicit_delegated_credential, 0, 2);
     tcase_add_loop_test(tc, nothing_delegated, 0, 2);
     tcase_add_loop_test(tc, impersonation_uses_delegated_credential, 0, 2);
+    tcase_add_loop_test(tc, protocol_transition, 0, 2);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

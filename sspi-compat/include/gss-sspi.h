@@ -171,6 +171,29 @@ SECURITY_STATUS SEC_ENTRY GssSspiAcquireDelegatedCredentialsHandle(PCtxtHandle p
                                                                    PCredHandle phCredential,
                                                                    PTimeStamp ptsExpiry);
 
+/*
+ * Protocol transition and constrained delegation (Kerberos S4U, MS-SFU), for
+ * a server that authenticated pszUser by other means (NTLM, a form, a
+ * certificate) and calls a Kerberos back end as that user.  From the
+ * service's own outbound Kerberos or Negotiate credential (its keytab, e.g.
+ * KRB5_CLIENT_KTNAME, with pszPrincipal naming the service), the KDC issues
+ * a ticket of pszUser to the service (S4U2Self); InitializeSecurityContext
+ * with the returned credential to a back end then asks the KDC for a ticket
+ * of pszUser to that back end (S4U2Proxy), which the KDC grants only when
+ * the service is allowed to delegate to it.
+ * Errors: SEC_E_INVALID_HANDLE, SEC_E_NO_CREDENTIALS (not an outbound
+ * Kerberos/Negotiate credential), SEC_E_INVALID_PARAMETER, those of the
+ * KDC (SEC_E_LOGON_DENIED for an unknown user).  A KDC that does not allow
+ * the delegation (MIT's KDC with the DB2 database never does: constrained
+ * delegation needs its LDAP back end's allowed-to-delegate-to lists) makes
+ * InitializeSecurityContext to the back end fail with
+ * SEC_E_DELEGATION_POLICY.
+ */
+SECURITY_STATUS SEC_ENTRY GssSspiAcquireCredentialsForUser(PCredHandle phServiceCredential,
+                                                           const SEC_CHAR *pszUser,
+                                                           PCredHandle phCredential,
+                                                           PTimeStamp ptsExpiry);
+
 #ifdef __cplusplus
 }
 #endif

@@ -168,6 +168,10 @@ kadmin "addprinc -pw Jürgen-Pass3 jürgen"
 kadmin "addprinc -randkey HTTP/$HOST"
 kadmin "addprinc -randkey host/$HOST"
 kadmin "addprinc -randkey HTTP/$OTHER_HOST"
+# The front end of tests/test_delegation may vouch for users (protocol
+# transition gives it forwardable evidence tickets); whether it may then
+# delegate to HTTP/$OTHER_HOST is the KDC's constrained-delegation policy.
+kadmin "modprinc +ok_to_auth_as_delegate HTTP/$HOST"
 # A service with only an RC4 key: the KDC picks the ticket enctype from the
 # service's keys, not the client's request, so this is the only way to get
 # RC4-encrypted tickets (krb5-rc4.conf alone only makes the session key RC4).
