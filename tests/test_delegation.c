@@ -282,9 +282,12 @@ END_TEST
 
 /* Protocol transition: the front end vouches for a user it authenticated by
  * other means (S4U2Self, with its own keytab), then calls the back end as
- * that user (S4U2Proxy).  MIT's KDC with the DB2 database knows no
- * allowed-to-delegate-to lists: the KDC refuses the second step, and
- * InitializeSecurityContext says so precisely. */
+ * that user (S4U2Proxy).  With the realm's default DB2 database MIT's KDC
+ * knows no allowed-to-delegate-to lists and refuses the second step, which
+ * InitializeSecurityContext says precisely.  With the LDAP database
+ * (tests/constrained-delegation.sh), where HTTP/server may delegate to
+ * HTTP/other only, the back end authenticates the user, and any other
+ * target is refused. */
 START_TEST(protocol_transition)
 {
     CredHandle service, as_user;
@@ -312,15 +315,28 @@ START_TEST(protocol_transition)
     char *alice = krb5_user_name(realm_env("GSS_SSPI_TEST_USER"));
     ck_assert_int_eq(GssSspiAcquireCredentialsForUser(&service, alice, &as_user, &ts), SEC_E_OK);
     assert_credential_of(&as_user, alice);
+    bool ldap = strcmp(realm_env("GSS_SSPI_TEST_KDB"), "ldap") == 0;
+    if (ldap) {
+        OM_uint32 minor;
+        gss_cred_id_t back = back_end_credential();
+        char *seen = back_end_authenticates(&as_user, back);
+        ck_assert_str_eq(seen, alice);
+        free(seen);
+        gss_release_cred(&minor, &back);
+    }
+    /* DB2: no target at all; LDAP: not one on the service's list. */
+    char target[256];
+    snprintf(target, sizeof(target), "%s", ldap ? "host/server.gss-sspi.test"
+                                                : realm_env("GSS_SSPI_TEST_SPN_OTHER"));
     SecBuffer ob = {0, SECBUFFER_TOKEN, NULL};
     SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
     CtxtHandle ctx;
     ULONG attrs;
     SECURITY_STATUS s = InitializeSecurityContextA(
-        &as_user, NULL, (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN_OTHER"),
-        ISC_REQ_MUTUAL_AUTH | ISC_REQ_ALLOCATE_MEMORY, 0, SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od,
-        &attrs, &ts);
-    ck_assert_msg(s == SEC_E_DELEGATION_POLICY, "S4U2Proxy with the DB2 KDC: 0x%08x", (unsigned)s);
+        &as_user, NULL, target, ISC_REQ_MUTUAL_AUTH | ISC_REQ_ALLOCATE_MEMORY, 0,
+        SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attrs, &ts);
+    ck_assert_msg(s == SEC_E_DELEGATION_POLICY, "S4U2Proxy to %s (%s KDB): 0x%08x", target,
+                  realm_env("GSS_SSPI_TEST_KDB"), (unsigned)s);
     FreeCredentialsHandle(&as_user);
     /* A user the KDC does not know.  MIT's SPNEGO reports no mechanism
      * available (GSS_S_UNAVAILABLE) and drops Kerberos's reason. */
