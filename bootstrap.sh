@@ -31,6 +31,9 @@ packages=(
     # make interop-apps: real servers with the module (Apache + mod_auth_gssapi,
     # sshd, gssproxy), the ssh client, python3 for the NTLM-over-HTTP client
     apache2 libapache2-mod-auth-gssapi openssh-server openssh-client gssproxy python3
+    # constrained delegation test: MIT's LDAP KDB over a private slapd on
+    # loopback (tests/constrained-delegation.sh); no system slapd is set up
+    slapd ldap-utils krb5-kdc-ldap
 )
 
 missing=()
@@ -42,6 +45,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
     sudo_cmd=()
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
     export DEBIAN_FRONTEND=noninteractive
+    # slapd: the tests start their own; no system directory, no daemon.
+    echo "slapd slapd/no_configuration boolean true" |
+        "${sudo_cmd[@]}" debconf-set-selections
     "${sudo_cmd[@]}" apt-get update -q
     "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi

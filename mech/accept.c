@@ -306,8 +306,15 @@ OM_uint32 gssi_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
     } else {
         gss_release_name(&tmp, &peer);
     }
-    if (delegated_cred != NULL)
+    if (delegated_cred != NULL) {
+        OM_uint32 dmaj = delegated_cred_out(&tmp, ctx->mech, ctx->actual_mech, &deleg);
+        if (GSS_ERROR(dmaj)) {
+            *minor = tmp;
+            major = dmaj;
+            goto fail;
+        }
         *delegated_cred = deleg;
+    }
     if (ret_flags != NULL)
         *ret_flags = flags;
     *context = (gss_ctx_id_t)ctx;

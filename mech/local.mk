@@ -13,6 +13,7 @@ GSS_SSPI_MECH_SOURCES = \
 	mech/gss-sspi-mech.h \
 	mech/interposer.c \
 	mech/passthrough_cred.c \
+	mech/delegated_cred.c \
 	mech/passthrough_name.c \
 	mech/passthrough_ctx.c \
 	mech/accept.c \

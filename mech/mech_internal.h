@@ -59,6 +59,10 @@ struct icred *icred_new(const struct imech *mech, gss_cred_id_t inner);
 void icred_free(struct icred *cred);
 #define ICRED(c) ((struct icred *)(c))
 #define INNER_CRED(c) ((c) == GSS_C_NO_CREDENTIAL ? GSS_C_NO_CREDENTIAL : ICRED(c)->inner)
+/* The delegated credential of an accepted context (delegated_cred.c), made
+ * usable by the mechglue above us; actual is the mechanism we report. */
+OM_uint32 delegated_cred_out(OM_uint32 *minor, const struct imech *mech, gss_OID actual,
+                             gss_cred_id_t *deleg);
 
 /* ---- contexts ---------------------------------------------------------------- */
 enum role { ROLE_UNSET, ROLE_INITIATOR, ROLE_ACCEPTOR };

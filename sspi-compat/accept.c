@@ -106,6 +106,10 @@ static SECURITY_STATUS accept_status(const struct sspi_ctx *ctx, OM_uint32 major
      * to the NTLM package, say).  Windows calls that token invalid. */
     if (GSS_ROUTINE_ERROR(major) == GSS_S_NO_CRED && minor == 0 && ctx->gss == GSS_C_NO_CONTEXT)
         return SEC_E_INVALID_TOKEN;
+    /* gss-ntlmssp cannot tell an unknown user from an unreadable user source:
+     * an outage is Windows' "no authority", not a wrong logon. */
+    if (status == SEC_E_LOGON_DENIED && ntlm_user_source_failed(major, minor))
+        return SEC_E_NO_AUTHENTICATING_AUTHORITY;
     /* A failure with no reason at all: the token did not decode. */
     if (status == SEC_E_INTERNAL_ERROR && failure_unexplained(major, minor))
         return SEC_E_INVALID_TOKEN;
@@ -141,7 +145,7 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
 {
     OM_uint32 major, minor, ignored, flags = 0, time_rec = 0;
     SECURITY_STATUS status;
-    struct sspi_ctx *ctx;
+    struct sspi_ctx *ctx = NULL;
     gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
     gss_name_t peer = GSS_C_NO_NAME;
     gss_OID mech = GSS_C_NO_OID;
@@ -153,18 +157,11 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         .extended_error = (fContextReq & ASC_REQ_EXTENDED_ERROR) != 0, .is_new = phContext == NULL,
     };
 
-    if (pOutput != NULL && !buffers_desc_valid(pOutput)) {
-        status = SEC_E_INVALID_PARAMETER;
-        trace("AcceptSecurityContext: pOutput is not a valid SecBufferDesc");
-        goto early;
-    }
-    if (!buffers_desc_valid(pInput)) {
-        status = SEC_E_INVALID_TOKEN;
-        trace("AcceptSecurityContext: pInput is not a valid SecBufferDesc");
-        goto early;
-    }
+    /* Windows checks the handles before the buffers: a bad credential or
+     * context handle is SEC_E_INVALID_HANDLE whatever pInput holds. */
+    struct sspi_cred *cred = NULL;
     if (io.is_new) {
-        struct sspi_cred *cred = handle_get(HANDLE_CRED, phCredential);
+        cred = handle_get(HANDLE_CRED, phCredential);
         if (cred == NULL || phNewContext == NULL) {
             status = cred ? SEC_E_INVALID_PARAMETER : SEC_E_INVALID_HANDLE;
             trace("AcceptSecurityContext: %s", cred ? "phNewContext is NULL"
@@ -176,11 +173,6 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
             trace("AcceptSecurityContext: the credential was not acquired SECPKG_CRED_INBOUND");
             goto early;
         }
-        ctx = context_new(ROLE_ACCEPTOR, cred);
-        if (ctx == NULL) {
-            status = SEC_E_INSUFFICIENT_MEMORY;
-            goto early;
-        }
     } else {
         ctx = context_lookup(phContext);
         if (ctx == NULL || ctx->role != ROLE_ACCEPTOR) {
@@ -189,9 +181,30 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
             goto early;
         }
     }
-    ctx->req = fContextReq;
+    if (pOutput != NULL && !buffers_desc_valid(pOutput)) {
+        status = SEC_E_INVALID_PARAMETER;
+        trace("AcceptSecurityContext: pOutput is not a valid SecBufferDesc");
+        goto early;
+    }
+    if (!buffers_desc_valid(pInput)) {
+        status = SEC_E_INVALID_TOKEN;
+        trace("AcceptSecurityContext: pInput is not a valid SecBufferDesc");
+        goto early;
+    }
     step_input_token(&io, &in);
-    if (!io.is_new && step_serve_pending(ctx, &io, &in, &status))
+    if (io.is_new) {
+        /* The retry of a first call that ended in SEC_E_BUFFER_TOO_SMALL
+         * resumes the context that call produced (retry.c). */
+        ctx = retry_resume(cred, &in);
+        if (ctx == NULL)
+            ctx = context_new(ROLE_ACCEPTOR, cred);
+        if (ctx == NULL) {
+            status = SEC_E_INSUFFICIENT_MEMORY;
+            goto early;
+        }
+    }
+    ctx->req = fContextReq;
+    if (step_serve_pending(ctx, &io, &in, &status))
         return status;
     if (in.length == 0) {
         trace("AcceptSecurityContext: pInput holds no SECBUFFER_TOKEN");
@@ -220,7 +233,7 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         return step_fail(ctx, &io, accept_status(ctx, major, minor, bindings != NULL), major,
                          minor, &out);
     }
-    ctx->gss_flags = flags;
+    ctx->gss_flags = flags_mech_granted(ctx->mech, flags);
     if (major & GSS_S_CONTINUE_NEEDED) {
         gss_release_name(&ignored, &peer);
         gss_release_cred(&ignored, &delegated);
@@ -230,6 +243,9 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
     ctx->peer = peer;
     gss_release_cred(&ignored, &ctx->delegated);
     ctx->delegated = delegated;
+    /* ASC_RET_DELEGATE only with a credential to act on (Windows likewise). */
+    if (delegated == GSS_C_NO_CREDENTIAL)
+        ctx->gss_flags &= ~(OM_uint32)GSS_C_DELEG_FLAG;
     timestamp_from_lifetime(time_rec, &ctx->expiry);
     status = check_policy(ctx);
     if (status != SEC_E_OK)

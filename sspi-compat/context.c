@@ -178,12 +178,16 @@ SECURITY_STATUS step_deliver(struct sspi_ctx *ctx, const struct step_io *io, SEC
             ctx->pending_status = status;
             gss_release_buffer(&minor, token);
         }
-        SECURITY_STATUS pub = publish(ctx, io);
-        if (pub != SEC_E_OK)
-            return step_fail(ctx, io, pub, 0, 0, NULL);
         context_record_error(ctx, io->fn, SEC_E_BUFFER_TOO_SMALL, 0, 0);
         trace("%s: output token of %zu bytes does not fit in %u; kept for a retry", io->fn,
               out_len, (unsigned)buffers_find(io->pOutput, SECBUFFER_TOKEN)->cbBuffer);
+        if (io->is_new) {
+            retry_park(ctx); /* no handle goes out, as on Windows */
+            return SEC_E_BUFFER_TOO_SMALL;
+        }
+        SECURITY_STATUS pub = publish(ctx, io);
+        if (pub != SEC_E_OK)
+            return step_fail(ctx, io, pub, 0, 0, NULL);
         return SEC_E_BUFFER_TOO_SMALL;
     }
     if (ctx->pending_out.value == token->value) {

@@ -30,8 +30,10 @@ void cred_unref(struct sspi_cred *cred)
     OM_uint32 minor;
     if (cred == NULL || atomic_fetch_sub(&cred->refs, 1) != 1)
         return;
+    retry_discard(cred);
     gss_release_cred(&minor, &cred->initiator);
     gss_release_cred(&minor, &cred->acceptor);
+    delegation_cred_release(cred);
     free(cred->principal);
     explicit_bzero(cred, sizeof(*cred));
     free(cred);
@@ -247,7 +249,10 @@ static SECURITY_STATUS acquire(const char *fn, const char *principal, const char
     cred->acceptor = GSS_C_NO_CREDENTIAL;
     cred->policy.ChannelBindings = GSS_SSPI_CB_POLICY_ALLOW;
     if (use & SECPKG_CRED_OUTBOUND) {
-        status = acquire_initiator(cred, principal, have_id ? &id : NULL, &time_rec);
+        /* A client's delegated credential, while impersonating it (delegation.c). */
+        status = delegation_initiator(cred, principal == NULL && !have_id, &time_rec);
+        if (status == SEC_I_CONTINUE_NEEDED)
+            status = acquire_initiator(cred, principal, have_id ? &id : NULL, &time_rec);
         if (status != SEC_E_OK)
             goto out;
     }

@@ -134,6 +134,29 @@ static SECURITY_STATUS lookup_groups(struct local_account *account)
     return SEC_E_INTERNAL_ERROR;
 }
 
+/* The administrator's choice of what a client with no local account
+ * becomes, as Samba's "guest account": GSS_SSPI_GUEST_ACCOUNT in the
+ * service's environment, unset by default (such a client then cannot be
+ * impersonated, SEC_E_NO_IMPERSONATION).  Windows always has a token for an
+ * authenticated client; Unix has no account to switch to unless one is
+ * named.  An environment variable, not an API call, because it is the
+ * administrator's decision for a service, not the program's: the same
+ * binary runs with or without a guest. */
+static SECURITY_STATUS guest_account(const char *fn, struct local_account *out)
+{
+    int err = 0;
+    const char *guest = secure_getenv("GSS_SSPI_GUEST_ACCOUNT");
+    if (guest == NULL || guest[0] == '\0')
+        return SEC_E_NO_IMPERSONATION;
+    SECURITY_STATUS status = lookup_passwd(guest, out, &err);
+    if (status == SEC_E_NO_IMPERSONATION)
+        trace("%s: the guest account \"%s\" (GSS_SSPI_GUEST_ACCOUNT) does not exist%s%s", fn,
+              guest, err ? ": " : "", err ? strerror(err) : "");
+    else if (status == SEC_E_OK)
+        trace("%s: the client has no local account: the guest account %s stands in", fn, guest);
+    return status;
+}
+
 SECURITY_STATUS identity_local_account(struct sspi_ctx *ctx, const char *fn, char **local_name,
                                        struct local_account *out)
 {
@@ -147,17 +170,18 @@ SECURITY_STATUS identity_local_account(struct sspi_ctx *ctx, const char *fn, cha
         status = SEC_E_NO_IMPERSONATION;
         trace("%s: %s maps to no local name (gss_localname major 0x%x minor %u)", fn,
               who ? who : "the client", major, minor);
-        goto out;
+    } else {
+        status = lookup_passwd(name, out, &err);
+        if (status == SEC_E_NO_IMPERSONATION)
+            trace("%s: %s maps to \"%s\", which is no local account%s%s", fn,
+                  who ? who : "the client", name, err ? ": " : "", err ? strerror(err) : "");
     }
-    status = lookup_passwd(name, out, &err);
     if (status == SEC_E_NO_IMPERSONATION)
-        trace("%s: %s maps to \"%s\", which is no local account%s%s", fn, who ? who : "the client",
-              name, err ? ": " : "", err ? strerror(err) : "");
+        status = guest_account(fn, out);
     if (status == SEC_E_OK)
         status = lookup_groups(out);
     if (status == SEC_E_INTERNAL_ERROR)
         trace("%s: getgrouplist(%s) failed", fn, out->name);
-out:
     if (status != SEC_E_OK)
         local_account_clear(out);
     if (local_name != NULL)

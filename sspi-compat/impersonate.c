@@ -288,6 +288,15 @@ static SECURITY_STATUS impersonate(struct thread_state *state, struct sspi_ctx *
     return SEC_E_OK;
 }
 
+bool impersonation_context(CtxtHandle *out)
+{
+    struct thread_state *state = thread_state(false);
+    if (state == NULL || !state->active)
+        return false;
+    *out = state->by;
+    return true;
+}
+
 SSPI_EXPORT SECURITY_STATUS SEC_ENTRY ImpersonateSecurityContext(PCtxtHandle phContext)
 {
     const char *why;

@@ -105,6 +105,14 @@ static SECURITY_STATUS initialize(PCredHandle phCredential, PCtxtHandle phContex
         .extended_error = (fContextReq & ISC_REQ_EXTENDED_ERROR) != 0, .is_new = phContext == NULL,
     };
 
+    /* Windows checks the handles before the buffers. */
+    if (io.is_new ? handle_get(HANDLE_CRED, phCredential) == NULL
+                  : context_lookup(phContext) == NULL) {
+        status = SEC_E_INVALID_HANDLE;
+        trace("%s: %s", fn, io.is_new ? "phCredential is not a credential handle"
+                                      : "phContext is not a context handle");
+        goto early;
+    }
     if ((pInput != NULL && !buffers_desc_valid(pInput)) ||
         (pOutput != NULL && !buffers_desc_valid(pOutput))) {
         status = SEC_E_INVALID_PARAMETER;
@@ -152,7 +160,7 @@ static SECURITY_STATUS initialize(PCredHandle phCredential, PCtxtHandle phContex
     if (GSS_ERROR(major))
         return step_fail(ctx, &io, status_from_gss(major, minor, ROLE_INITIATOR, ctx->mech), major, minor,
                          &out);
-    ctx->gss_flags = flags;
+    ctx->gss_flags = flags_mech_granted(ctx->mech, flags);
     timestamp_from_lifetime(time_rec, &ctx->expiry);
     return step_deliver(ctx, &io, (major & GSS_S_CONTINUE_NEEDED) ? SEC_I_CONTINUE_NEEDED : SEC_E_OK,
                         &in, &out);

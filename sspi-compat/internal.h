@@ -66,6 +66,9 @@ ULONG flags_gss_to_asc_ret(OM_uint32 gss);
  * connection, stream, extended error.  Returned in RET numbering. */
 ULONG flags_isc_library_ret(ULONG isc_req);
 ULONG flags_asc_library_ret(ULONG asc_req);
+/* The GSS flags a mechanism grants in fact, where it reports fewer than it
+ * enforces (NTLM's sequence numbers). */
+OM_uint32 flags_mech_granted(gss_const_OID mech, OM_uint32 gss);
 /* "MUTUAL_AUTH|CONFIDENTIALITY|0x40000000" into buf. */
 enum flag_space { FLAGS_ISC_REQ, FLAGS_ISC_RET, FLAGS_ASC_REQ, FLAGS_ASC_RET, FLAGS_GSS };
 const char *flags_describe(enum flag_space space, uint32_t value, char *buf, size_t len);
@@ -156,6 +159,12 @@ struct sspi_cred {
     bool explicit_identity;    /* from SEC_WINNT_AUTH_IDENTITY */
     GSS_SSPI_POLICY policy;
     TimeStamp expiry;
+    /* An acceptor context whose first call ended in SEC_E_BUFFER_TOO_SMALL,
+     * waiting for the caller's retry (retry.c). */
+    _Atomic(struct sspi_ctx *) parked;
+    /* A credential built from a client's delegated TGT: the MEMORY: cache
+     * holding it, destroyed with the credential (delegation.c). */
+    char *delegated_ccache;
 };
 struct sspi_cred *cred_ref(struct sspi_cred *cred);
 void cred_unref(struct sspi_cred *cred);
@@ -233,6 +242,35 @@ SECURITY_STATUS step_deliver(struct sspi_ctx *ctx, const struct step_io *io, SEC
  * NULL; it is consumed. */
 SECURITY_STATUS step_fail(struct sspi_ctx *ctx, const struct step_io *io, SECURITY_STATUS status,
                           OM_uint32 major, OM_uint32 minor, gss_buffer_desc *token);
+
+/* ---- ntlm_source.c: gss-ntlmssp's user sources ------------------------------
+ * True when an NTLM acceptor failure that reads "user not found" came from
+ * having no readable user source at all (NTLM_USER_FILE, winbindd). */
+bool ntlm_user_source_failed(OM_uint32 major, OM_uint32 minor);
+
+/* ---- delegation.c: the double hop --------------------------------------------
+ * For an outbound acquire with the default identity (no principal, no auth
+ * data): the delegated credential of the context the thread impersonates
+ * (or of GssSspiAcquireDelegatedCredentialsHandle's context) into
+ * cred->initiator.  SEC_I_CONTINUE_NEEDED: none applies, acquire as usual. */
+SECURITY_STATUS delegation_initiator(struct sspi_cred *cred, bool default_identity,
+                                     OM_uint32 *time_rec);
+/* Destroys the MEMORY: cache of a delegated credential (cred_unref). */
+void delegation_cred_release(struct sspi_cred *cred);
+
+/* ---- impersonate.c ------------------------------------------------------------ */
+/* The context the calling thread impersonates, if any. */
+bool impersonation_context(CtxtHandle *out);
+
+/* ---- retry.c: SEC_E_BUFFER_TOO_SMALL on a first call ------------------------
+ * The context is not handed out (Windows frees it): an acceptor's waits in its
+ * credential for the same first call to come back; an initiator's is freed. */
+void retry_park(struct sspi_ctx *ctx);
+/* The parked context of cred when in is the input that produced it (with its
+ * credential reference again), else NULL. */
+struct sspi_ctx *retry_resume(struct sspi_cred *cred, const gss_buffer_desc *in);
+/* Frees the parked context, if any (the credential is going away). */
+void retry_discard(struct sspi_cred *cred);
 
 /* ---- messages.c: message protection sizes (SIZES / STREAM_SIZES) -------------
  * Computed from the mechanism for this context (GSS length calls). */

@@ -36,7 +36,10 @@
  *   with SEC_E_QOP_NOT_SUPPORTED.  Any other value: SEC_E_QOP_NOT_SUPPORTED.
  * - Errors follow the mechanism: a changed byte is SEC_E_MESSAGE_ALTERED;
  *   Kerberos replays and reordering (when the context has REPLAY_DETECT /
- *   SEQUENCE_DETECT) are SEC_E_INVALID_TOKEN / SEC_E_OUT_OF_SEQUENCE.
+ *   SEQUENCE_DETECT) are SEC_E_INVALID_TOKEN / SEC_E_OUT_OF_SEQUENCE, for
+ *   signatures as for sealed messages.
+ * - NTLM EncryptMessage on a context without confidentiality:
+ *   SEC_E_QOP_NOT_SUPPORTED (see ntlm_seal).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -680,6 +683,15 @@ static SECURITY_STATUS ntlm_seal(struct msg *m)
     gss_buffer_desc msg, out = GSS_C_EMPTY_BUFFER;
     bool owned = false;
     PSecBuffer token = m->one[PART_TOKEN] ? m->one[PART_TOKEN] : m->one[PART_STREAM_HEADER];
+    /* gss-ntlmssp 1.2.0 seals with the session keys whatever was negotiated;
+     * Windows NTLM seals only on a context that negotiated confidentiality.
+     * The EncryptMessage (NTLM) reference page, Return value table
+     * (learn.microsoft.com/windows/win32/secauthn/encryptmessage--ntlm), gives
+     * SEC_E_QOP_NOT_SUPPORTED: "Neither confidentiality nor integrity are
+     * supported by the security context". */
+    if (!(m->ctx->gss_flags & GSS_C_CONF_FLAG))
+        return reject(m, SEC_E_QOP_NOT_SUPPORTED,
+                      "confidentiality was not negotiated on this NTLM context");
     SECURITY_STATUS status = ntlm_room(m, token);
     if (status == SEC_E_OK)
         status = ntlm_message_bytes(m, false, &msg, &owned);

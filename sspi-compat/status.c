@@ -70,6 +70,10 @@ static const struct minor_row minor_table[] = {
     {(OM_uint32)KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN, SEC_E_TARGET_UNKNOWN, 0},
     {(OM_uint32)KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN, SEC_E_LOGON_DENIED, 0},
     {(OM_uint32)KRB5KDC_ERR_PREAUTH_FAILED, SEC_E_LOGON_DENIED, 0},
+    /* An initiator asks for no option a KDC refuses but constrained delegation
+     * (S4U2Proxy: the service may not delegate to that target, or MIT's DB2
+     * database, which has no delegation lists). */
+    {(OM_uint32)KRB5KDC_ERR_BADOPTION, SEC_E_DELEGATION_POLICY, 0},
     {(OM_uint32)KRB5_KDC_UNREACH, SEC_E_NO_AUTHENTICATING_AUTHORITY, 0},
     {(OM_uint32)KRB5_REALM_UNKNOWN, SEC_E_NO_AUTHENTICATING_AUTHORITY, 0},
     {(OM_uint32)KRB5_REALM_CANT_RESOLVE, SEC_E_NO_AUTHENTICATING_AUTHORITY, 0},

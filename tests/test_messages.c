@@ -465,6 +465,33 @@ START_TEST(replay_and_order)
 }
 END_TEST
 
+/* The same for signatures (VerifySignature), Windows' codes: a replay is
+ * SEC_E_INVALID_TOKEN, a gap or a late message SEC_E_OUT_OF_SEQUENCE. */
+START_TEST(mic_replay_and_order)
+{
+    OM_uint32 minor;
+    enum mech_kind kind = (enum mech_kind)_i;
+    struct pair p;
+    gss_buffer_desc mic[4];
+    pair_raw_client(kind, GSS_ALL, kind_server_package(kind), &p);
+    ck_assert(p.ours_attrs & ASC_RET_SEQUENCE_DETECT);
+    for (int i = 0; i < 4; i++)
+        raw_get_mic(p.raw, "message", 7, &mic[i]);
+    static const struct {
+        int msg;
+        SECURITY_STATUS expect;
+    } order[] = {{0, SEC_E_OK}, {0, SEC_E_INVALID_TOKEN}, {2, SEC_E_OUT_OF_SEQUENCE},
+                 {1, SEC_E_OUT_OF_SEQUENCE}, {3, SEC_E_OK}};
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+        ck_assert_msg(ours_verify(&p.ours, "message", 7, mic[order[i].msg].value,
+                                  mic[order[i].msg].length) == order[i].expect,
+                      "%s step %zu", kind_name(kind), i);
+    for (int i = 0; i < 4; i++)
+        gss_release_buffer(&minor, &mic[i]);
+    pair_free(&p);
+}
+END_TEST
+
 /* NTLM: the sequence number is inside the MAC, so gss-ntlmssp sees a
  * replayed message as a bad signature. */
 START_TEST(replay_ntlm)
@@ -754,6 +781,7 @@ int main(void)
     tcase_add_loop_test(tc, multiple_data_buffers, 0, 2);
     tcase_add_loop_test(tc, altered_messages, 0, KIND_COUNT);
     tcase_add_loop_test(tc, replay_and_order, KIND_AES, KIND_NTLM);
+    tcase_add_loop_test(tc, mic_replay_and_order, KIND_AES, KIND_NTLM);
     tcase_add_test(tc, replay_ntlm);
     tcase_add_loop_test(tc, incomplete_stream, 0, KIND_COUNT);
     tcase_add_loop_test(tc, bad_calls, 0, KIND_COUNT);

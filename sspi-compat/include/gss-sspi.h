@@ -147,6 +147,53 @@ SECURITY_STATUS SEC_ENTRY GssSspiCloseToken(HANDLE hToken);
  * DeleteSecurityContext, and does nothing on a thread not impersonating).
  */
 
+/*
+ * Delegation (the "double hop").  A client that delegates (Kerberos,
+ * ISC_REQ_DELEGATE with a forwardable TGT; the acceptor asks
+ * ASC_REQ_DELEGATE and reports ASC_RET_DELEGATE only when a usable
+ * credential arrived) leaves its TGT in the acceptor context.  As on Windows,
+ * while a thread impersonates that context (ImpersonateSecurityContext),
+ * AcquireCredentialsHandle(NULL, "Kerberos" or "Negotiate",
+ * SECPKG_CRED_OUTBOUND, NULL, NULL, ...) returns the client's credential, so
+ * that InitializeSecurityContext to a back end authenticates as the client
+ * (a thread impersonating a client who delegated nothing gets
+ * SEC_E_NO_CREDENTIALS).  GssSspiAcquireDelegatedCredentialsHandle gives the
+ * same credential without impersonating, for servers that cannot switch
+ * ids.  The credential lives in a MEMORY: cache of the process (never in a
+ * file), destroyed by FreeCredentialsHandle.
+ * Errors: SEC_E_INVALID_HANDLE (not an established acceptor context),
+ * SEC_E_SECPKG_NOT_FOUND (pszPackage is not "Kerberos" or "Negotiate"),
+ * SEC_E_NO_CREDENTIALS (the client delegated nothing), and those of
+ * AcquireCredentialsHandle.
+ */
+SECURITY_STATUS SEC_ENTRY GssSspiAcquireDelegatedCredentialsHandle(PCtxtHandle phContext,
+                                                                   const SEC_CHAR *pszPackage,
+                                                                   PCredHandle phCredential,
+                                                                   PTimeStamp ptsExpiry);
+
+/*
+ * Protocol transition and constrained delegation (Kerberos S4U, MS-SFU), for
+ * a server that authenticated pszUser by other means (NTLM, a form, a
+ * certificate) and calls a Kerberos back end as that user.  From the
+ * service's own outbound Kerberos or Negotiate credential (its keytab, e.g.
+ * KRB5_CLIENT_KTNAME, with pszPrincipal naming the service), the KDC issues
+ * a ticket of pszUser to the service (S4U2Self); InitializeSecurityContext
+ * with the returned credential to a back end then asks the KDC for a ticket
+ * of pszUser to that back end (S4U2Proxy), which the KDC grants only when
+ * the service is allowed to delegate to it.
+ * Errors: SEC_E_INVALID_HANDLE, SEC_E_NO_CREDENTIALS (not an outbound
+ * Kerberos/Negotiate credential), SEC_E_INVALID_PARAMETER, those of the
+ * KDC (SEC_E_LOGON_DENIED for an unknown user).  A KDC that does not allow
+ * the delegation (MIT's KDC with the DB2 database never does: constrained
+ * delegation needs its LDAP back end's allowed-to-delegate-to lists) makes
+ * InitializeSecurityContext to the back end fail with
+ * SEC_E_DELEGATION_POLICY.
+ */
+SECURITY_STATUS SEC_ENTRY GssSspiAcquireCredentialsForUser(PCredHandle phServiceCredential,
+                                                           const SEC_CHAR *pszUser,
+                                                           PCredHandle phCredential,
+                                                           PTimeStamp ptsExpiry);
+
 #ifdef __cplusplus
 }
 #endif

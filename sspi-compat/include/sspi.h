@@ -585,6 +585,8 @@ SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleW(
     void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument, PCredHandle phCredential,
     PTimeStamp ptsExpiry);
 SECURITY_STATUS SEC_ENTRY FreeCredentialsHandle(PCredHandle phCredential);
+/* The legacy name Windows' sspi.h keeps for it (also the A table's member). */
+#define FreeCredentialHandle FreeCredentialsHandle
 SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute,
                                                       void *pBuffer);
 SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute,

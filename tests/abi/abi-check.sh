@@ -18,6 +18,7 @@ top_builddir=${top_builddir:-.}
 
 dump="$top_builddir/tests/abi/abi-dump"
 header="$top_srcdir/sspi-compat/include/sspi.h"
+schannel_header="$top_srcdir/sspi-compat/include/schannel.h"
 outdir="$top_builddir/tests/abi"
 generated="$outdir/abi.generated.c"
 
@@ -60,6 +61,7 @@ fi
 #include <windows.h>
 #include <security.h>
 #include <sspi.h>
+#include <schannel.h>
 
 EOF
     cat "$tmp_dump"
@@ -76,11 +78,11 @@ covered_structs=" $(sed -n 's|^/\* abi-struct: \([A-Za-z0-9_]*\) \*/$|\1|p' "$ge
     tr '\n' ' ') "
 
 # Object-like macros with a replacement (guards and empty macros have none).
-defined=$(sed -n 's/^[[:space:]]*#[[:space:]]*define[[:space:]]\{1,\}\([A-Z_][A-Z0-9_]*\)[[:space:]]\{1,\}[^[:space:]].*/\1/p' "$header" | sort -u)
+defined=$(sed -n 's/^[[:space:]]*#[[:space:]]*define[[:space:]]\{1,\}\([A-Z_][A-Z0-9_]*\)[[:space:]]\{1,\}[^[:space:]].*/\1/p' "$header" "$schannel_header" | sort -u)
 # Structures and unions: the first typedef name after the closing brace.
 structs=$(sed -n -e 's/^}[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\).*/\1/p' \
     -e 's/^typedef[[:space:]]\{1,\}[a-z]\{1,\}[[:space:]][^}]*}[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\).*/\1/p' \
-    "$header" | sort -u)
+    "$header" "$schannel_header" | sort -u)
 
 for name in $defined; do
     case "$covered" in

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 
 #include <sspi.h>
+#include <schannel.h>
 #include <gss-sspi.h>
 
 /* ---- Constants: value, size and signedness ------------------------------ */
@@ -150,10 +151,28 @@
     X(SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3)                                      \
     X(SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4)
 
+/* <schannel.h>: what Windows sources include it for. */
+#define ABI_SCHANNEL_CONSTANTS(X)                                                        \
+    X(UNISP_RPC_ID) X(SCH_CRED_V1) X(SCH_CRED_V2) X(SCH_CRED_VERSION) X(SCH_CRED_V3)     \
+    X(SCHANNEL_CRED_VERSION) X(SCH_CRED_NO_SYSTEM_MAPPER) X(SCH_CRED_NO_SERVERNAME_CHECK) \
+    X(SCH_CRED_MANUAL_CRED_VALIDATION) X(SCH_CRED_NO_DEFAULT_CREDS)                      \
+    X(SCH_CRED_AUTO_CRED_VALIDATION) X(SCH_CRED_USE_DEFAULT_CREDS)                       \
+    X(SCH_CRED_DISABLE_RECONNECTS) X(SCH_CRED_REVOCATION_CHECK_END_CERT)                 \
+    X(SCH_CRED_REVOCATION_CHECK_CHAIN) X(SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT)   \
+    X(SCH_CRED_IGNORE_NO_REVOCATION_CHECK) X(SCH_CRED_IGNORE_REVOCATION_OFFLINE)         \
+    X(SCH_USE_STRONG_CRYPTO) X(SCHANNEL_RENEGOTIATE) X(SCHANNEL_SHUTDOWN)                \
+    X(SCHANNEL_ALERT) X(SCHANNEL_SESSION) X(SP_PROT_NONE) X(SP_PROT_SSL3_SERVER)          \
+    X(SP_PROT_SSL3_CLIENT) X(SP_PROT_TLS1_SERVER) X(SP_PROT_TLS1_CLIENT)                 \
+    X(SP_PROT_TLS1_0_SERVER) X(SP_PROT_TLS1_0_CLIENT) X(SP_PROT_TLS1_1_SERVER)           \
+    X(SP_PROT_TLS1_1_CLIENT) X(SP_PROT_TLS1_2_SERVER) X(SP_PROT_TLS1_2_CLIENT)           \
+    X(SP_PROT_TLS1_3_SERVER) X(SP_PROT_TLS1_3_CLIENT) X(SP_PROT_SSL3) X(SP_PROT_TLS1)    \
+    X(SP_PROT_TLS1_0) X(SP_PROT_TLS1_1) X(SP_PROT_TLS1_2) X(SP_PROT_TLS1_3)
+
 /* Narrow string constants: length and contents. */
 #define ABI_STRINGS(X)                                                                   \
     X(NEGOSSP_NAME_A) X(MICROSOFT_KERBEROS_NAME_A) X(NTLMSP_NAME_A)                      \
-    X(SECURITY_ENTRYPOINT_ANSIA) X(SECURITY_ENTRYPOINT_ANSIW)
+    X(SECURITY_ENTRYPOINT_ANSIA) X(SECURITY_ENTRYPOINT_ANSIW) X(UNISP_NAME_A)           \
+    X(SCHANNEL_NAME_A) X(DEFAULT_TLS_SSP_NAME_A)
 
 /* Macros of sspi.h that are deliberately not compared, and why. */
 #define ABI_NOT_CHECKED(X)                                                               \
@@ -161,6 +180,9 @@
     X(NEGOSSP_NAME, "generic name (A or W by UNICODE): the _A form is checked")          \
     X(MICROSOFT_KERBEROS_NAME, "generic name: the _A form is checked")                   \
     X(NTLMSP_NAME, "generic name: the _A form is checked")                               \
+    X(UNISP_NAME, "generic name: the _A form is checked")                                \
+    X(SCHANNEL_NAME, "generic name: the _A form is checked")                             \
+    X(DEFAULT_TLS_SSP_NAME, "generic name: the _A form is checked")                      \
     X(SEC_WINNT_AUTH_IDENTITY, "generic name: the _A and _W structures are checked")     \
     X(PSEC_WINNT_AUTH_IDENTITY, "generic name: the _A and _W pointers are checked")      \
     X(SEC_WINNT_AUTH_IDENTITY_EX, "generic name: the EXA and EXW structures are checked") \
@@ -283,7 +305,14 @@
     M(SEC_WINNT_AUTH_IDENTITY_EXA, PackageList)                                          \
     M(SEC_WINNT_AUTH_IDENTITY_EXA, PackageListLength)                                    \
     ABI_FUNCTION_TABLE(S, M, W)                                                          \
-    ABI_FUNCTION_TABLE(S, M, A)
+    ABI_FUNCTION_TABLE(S, M, A)                                                          \
+    S(SCHANNEL_CRED, PSCHANNEL_CRED)                                                     \
+    M(SCHANNEL_CRED, dwVersion) M(SCHANNEL_CRED, cCreds) M(SCHANNEL_CRED, paCred)        \
+    M(SCHANNEL_CRED, hRootStore) M(SCHANNEL_CRED, cMappers) M(SCHANNEL_CRED, aphMappers) \
+    M(SCHANNEL_CRED, cSupportedAlgs) M(SCHANNEL_CRED, palgSupportedAlgs)                 \
+    M(SCHANNEL_CRED, grbitEnabledProtocols) M(SCHANNEL_CRED, dwMinimumCipherStrength)    \
+    M(SCHANNEL_CRED, dwMaximumCipherStrength) M(SCHANNEL_CRED, dwSessionLifespan)        \
+    M(SCHANNEL_CRED, dwFlags) M(SCHANNEL_CRED, dwCredFormat)
 
 /* The dispatch table: every slot, so that the Windows member order is proven. */
 #define ABI_FUNCTION_TABLE(S, M, AW)                                                     \
@@ -397,6 +426,7 @@ static const struct constant_row constants[] = {
     ABI_CONTEXT_FLAGS(CONSTANT_ROW)
     ABI_ATTRIBUTE_CONSTANTS(CONSTANT_ROW)
     ABI_OTHER_CONSTANTS(CONSTANT_ROW)
+    ABI_SCHANNEL_CONSTANTS(CONSTANT_ROW)
 };
 
 static const struct string_row strings[] = {ABI_STRINGS(STRING_ROW)};

@@ -66,10 +66,15 @@ INTEROP_BUILT = \
 	tests/interop/gss-client-heimdal \
 	tests/interop/sspi-client.exe
 
-interop: $(INTEROP_BUILT)
+# The matrix, then the sockets sample server with its mingw-built client
+# under Wine (tests/sample-sockets.sh --wine).
+interop: $(INTEROP_BUILT) tests/sample-server$(EXEEXT) tests/sample-client$(EXEEXT)
 	KRB5KDC='$(KRB5KDC)' KDB5_UTIL='$(KDB5_UTIL)' KADMIN_LOCAL='$(KADMIN_LOCAL)' \
 	  GSS_SSPI_SHARED="$${GSS_SSPI_SHARED:-$(abs_top_srcdir)/../shared}" \
 	  $(SHELL) $(INTEROP_SRC)/run-matrix.sh $(abs_top_builddir)/tests/interop
+	KRB5KDC='$(KRB5KDC)' KDB5_UTIL='$(KDB5_UTIL)' KADMIN_LOCAL='$(KADMIN_LOCAL)' \
+	  top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	  $(SHELL) $(abs_top_srcdir)/tests/sample-sockets.sh --wine
 
 .PHONY: interop
 

@@ -28,7 +28,8 @@ CONF
 pass=0
 fail=0
 for prog in test_handshake test_packages test_errors test_channel_bindings test_messages \
-    test_export test_dispatch test_windows_tokens test_identity test_inspect; do
+    test_export test_dispatch test_windows_tokens test_identity test_inspect \
+    test_windows_semantics test_delegation; do
     exe="$top_builddir/tests/$prog"
     [ -x "$exe" ] || continue
     GSS_MECH_CONFIG="$work/without.conf" "$withrealm" "$exe" >"$work/$prog.without" 2>&1

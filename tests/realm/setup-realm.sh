@@ -113,11 +113,15 @@ write_kdc_conf() {
         supported_enctypes = aes256-cts:normal aes128-cts:normal arcfour-hmac:normal
         max_life = 24h
         max_renewable_life = 7d
+        $([ "$KDB" = ldap ] && echo "database_module = ldap")
     }
 
 [logging]
     kdc = FILE:$dir/kdc.log
 EOF
+    if [ "$KDB" = ldap ]; then
+        ldap_kdc_conf >>"$dir/kdc.conf"
+    fi
 }
 
 aes='aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96'
@@ -129,12 +133,25 @@ export KRB5_KDC_PROFILE="$dir/kdc.conf"
 export KRB5RCACHEDIR="$dir/rcache"
 mkdir -p "$KRB5RCACHEDIR"
 
+# The database: DB2 files (default), or MIT's LDAP module over a private slapd
+# (GSS_SSPI_REALM_KDB=ldap), which can hold constrained-delegation lists.
+KDB=${GSS_SSPI_REALM_KDB:-db2}
+if [ "$KDB" = ldap ]; then
+    # shellcheck source=tests/realm/ldap-kdb.sh
+    . "$here/ldap-kdb.sh"
+    ldap_start
+fi
+
 # The port is only known once the KDC runs, but the database does not depend
 # on it: write provisional configs, build the database, then pick the port.
 write_krb5_conf "$KRB5_CONFIG" "$aes" "$aes arcfour-hmac" 88
 write_kdc_conf 88
 
-"$kdb5_util" create -s -r "$REALM" -P "master-$RANDOM$RANDOM" >"$dir/setup.log" 2>&1
+if [ "$KDB" = ldap ]; then
+    ldap_create_kdb
+else
+    "$kdb5_util" create -s -r "$REALM" -P "master-$RANDOM$RANDOM" >"$dir/setup.log" 2>&1
+fi
 
 kadmin() {
     # kadmin.local -q exits 0 even when the command fails, so treat anything
@@ -164,10 +181,21 @@ keytab_keep_enctype() {
 
 kadmin "addprinc -pw Alice-Pass1 alice"
 kadmin "addprinc -pw Bob-Pass2 bob"
-kadmin "addprinc -pw Jürgen-Pass3 jürgen"
+# MIT's LDAP module puts the name in the entry's DN and refuses non-ASCII
+# ("Invalid DN syntax"): an LDAP realm has no jürgen.
+if [ "$KDB" != ldap ]; then
+    kadmin "addprinc -pw Jürgen-Pass3 jürgen"
+fi
 kadmin "addprinc -randkey HTTP/$HOST"
 kadmin "addprinc -randkey host/$HOST"
 kadmin "addprinc -randkey HTTP/$OTHER_HOST"
+# The front end of tests/test_delegation may vouch for users (protocol
+# transition gives it forwardable evidence tickets); whether it may then
+# delegate to HTTP/$OTHER_HOST is the KDC's constrained-delegation policy.
+kadmin "modprinc +ok_to_auth_as_delegate HTTP/$HOST"
+if [ "$KDB" = ldap ]; then
+    ldap_allow_delegation "HTTP/$HOST@$REALM" "HTTP/$OTHER_HOST@$REALM"
+fi
 # A service with only an RC4 key: the KDC picks the ticket enctype from the
 # service's keys, not the client's request, so this is the only way to get
 # RC4-encrypted tickets (krb5-rc4.conf alone only makes the session key RC4).
@@ -247,6 +275,10 @@ write_krb5_conf "$dir/krb5-rc4.conf" arcfour-hmac arcfour-hmac "$port"
 KRB5CCNAME="FILE:$dir/alice.ccache" kvno "HTTP/$HOST@$REALM" >>"$dir/setup.log" 2>&1
 perl "$here/ccache-skew.pl" "$dir/alice.ccache" "$dir/alice-skewed.ccache" 3600
 
+# A forwardable TGT: a client that delegates (tests/test_delegation.c).
+printf '%s\n' Alice-Pass1 |
+    KRB5CCNAME="FILE:$dir/alice-forwardable.ccache" kinit -f alice >>"$dir/setup.log" 2>&1
+
 # krb5-rc4.conf permits only RC4, so alice.ccache (AES session keys) is useless
 # under it; this cache has an RC4 TGT session key.
 printf '%s\n' Alice-Pass1 | KRB5_CONFIG="$dir/krb5-rc4.conf" \
@@ -276,8 +308,11 @@ printf '%s\n' Alice-Pass1 | KRB5_CONFIG="$dir/krb5-rc4.conf" \
         "GSS_SSPI_TEST_CCACHE_SKEWED=FILE:$dir/alice-skewed.ccache" \
         "GSS_SSPI_TEST_KRB5_CONFIG_RC4=$dir/krb5-rc4.conf" \
         "GSS_SSPI_TEST_CCACHE_RC4=FILE:$dir/alice-rc4.ccache" \
+        "GSS_SSPI_TEST_CCACHE_FORWARDABLE=FILE:$dir/alice-forwardable.ccache" \
+        "GSS_SSPI_TEST_SPN_OTHER=HTTP/$OTHER_HOST" \
         "GSS_SSPI_TEST_SPN_RC4=HTTP/$RC4_HOST" \
         "GSS_SSPI_TEST_KEYTAB_RC4ONLY=FILE:$dir/rc4-only.keytab" \
+        "GSS_SSPI_TEST_KDB=$KDB" \
         "GSS_SSPI_TEST_KDC_PORT=$port"; do
         printf 'export %s=%s\n' "${kv%%=*}" "$(shquote "${kv#*=}")"
     done

@@ -1,0 +1,199 @@
+/*
+ * delegation.c - the "double hop": a server acts as its client towards a
+ * back end, with the Kerberos TGT the client delegated (ISC_REQ_DELEGATE,
+ * a forwardable ticket; the acceptor context then holds it).
+ *
+ * As on Windows, a thread that impersonates the client's context gets the
+ * client's credential from AcquireCredentialsHandle(NULL, "Kerberos" or
+ * "Negotiate", SECPKG_CRED_OUTBOUND, no principal, no auth data); and
+ * GssSspiAcquireDelegatedCredentialsHandle (gss-sspi.h) gives it without
+ * impersonating, for servers that cannot switch ids.  A thread that
+ * impersonates a client who delegated nothing gets SEC_E_NO_CREDENTIALS,
+ * not the server's own credential (Windows has none for such a logon).
+ *
+ * The credential is copied into a MEMORY: credential cache of this process
+ * (never a file another user could read), which the credential handle owns
+ * and destroys when it goes.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <krb5/krb5.h>
+
+#include "internal.h"
+
+/* Set by GssSspiAcquireDelegatedCredentialsHandle (a context) or
+ * GssSspiAcquireCredentialsForUser (a service credential and a user name)
+ * for the acquire it runs. */
+static _Thread_local const CtxtHandle *explicit_source;
+static _Thread_local struct {
+    struct sspi_cred *service;
+    const char *user;
+} for_user;
+
+static atomic_uint ccache_serial;
+
+/* The context whose delegated credential an outbound default acquire uses:
+ * the explicit one, else the one the thread impersonates. */
+static bool delegation_source(CtxtHandle *out)
+{
+    if (explicit_source != NULL) {
+        *out = *explicit_source;
+        return true;
+    }
+    return impersonation_context(out);
+}
+
+/* cred->initiator from delegated, through a fresh MEMORY: cache. */
+static SECURITY_STATUS copy_delegated(struct sspi_cred *cred, gss_cred_id_t delegated,
+                                      OM_uint32 *time_rec)
+{
+    OM_uint32 major, minor;
+    char name[96];
+    snprintf(name, sizeof(name), "MEMORY:gss-sspi-delegated-%p-%u", (void *)cred,
+             atomic_fetch_add(&ccache_serial, 1));
+    gss_key_value_element_desc element = {"ccache", name};
+    gss_key_value_set_desc store = {1, &element};
+    gss_OID_desc mech = *cred->pkg->mech, krb5 = oid_krb5;
+    gss_OID_set_desc mechs = {1, &mech}, only_krb5 = {1, &krb5};
+
+    cred->delegated_ccache = strdup(name);
+    if (cred->delegated_ccache == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    major = gss_store_cred_into(&minor, delegated, GSS_C_INITIATE, &oid_krb5, 1, 0, &store, NULL,
+                                NULL);
+    if (!GSS_ERROR(major))
+        major = gss_acquire_cred_from(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs,
+                                      GSS_C_INITIATE, &store, &cred->initiator, NULL, time_rec);
+    /* The client delegated a Kerberos ticket: Negotiate offers Kerberos only. */
+    if (!GSS_ERROR(major) && cred->pkg->id == PACKAGE_NEGOTIATE)
+        major = gss_set_neg_mechs(&minor, cred->initiator, &only_krb5);
+    if (GSS_ERROR(major)) {
+        char *text = status_gss_text(major, minor, &oid_krb5);
+        trace("AcquireCredentialsHandle: the delegated credential cannot be used: %s",
+              text ? text : "");
+        free(text);
+        return status_from_gss(major, minor, ROLE_INITIATOR, &oid_krb5);
+    }
+    return SEC_E_OK;
+}
+
+/* Protocol transition (S4U2Self): a ticket of user to the service itself,
+ * obtained with the service's own credential; used towards a back end it
+ * becomes constrained delegation (S4U2Proxy), which the KDC decides. */
+static SECURITY_STATUS acquire_for_user(struct sspi_cred *cred, OM_uint32 *time_rec)
+{
+    OM_uint32 major, minor, ignored;
+    gss_name_t name = GSS_C_NO_NAME;
+    gss_OID_desc mech = *cred->pkg->mech;
+    gss_OID_set_desc mechs = {1, &mech};
+    gss_buffer_desc buf = {strlen(for_user.user), (void *)for_user.user};
+    major = gss_import_name(&minor, &buf, GSS_C_NT_USER_NAME, &name);
+    if (!GSS_ERROR(major))
+        major = gss_acquire_cred_impersonate_name(&minor, for_user.service->initiator, name,
+                                                  GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
+                                                  &cred->initiator, NULL, time_rec);
+    gss_release_name(&ignored, &name);
+    if (GSS_ERROR(major)) {
+        char *text = status_gss_text(major, minor, &oid_krb5);
+        trace("GssSspiAcquireCredentialsForUser(%s): protocol transition (S4U2Self) refused: %s",
+              for_user.user, text ? text : "");
+        free(text);
+        return status_from_gss(major, minor, ROLE_INITIATOR, &oid_krb5);
+    }
+    return SEC_E_OK;
+}
+
+SECURITY_STATUS delegation_initiator(struct sspi_cred *cred, bool default_identity,
+                                     OM_uint32 *time_rec)
+{
+    CtxtHandle h;
+    const char *why;
+    if (default_identity && for_user.user != NULL)
+        return acquire_for_user(cred, time_rec);
+    if (!default_identity || cred->pkg->id == PACKAGE_NTLM || !delegation_source(&h))
+        return SEC_I_CONTINUE_NEEDED; /* not ours: the ordinary acquire */
+    struct sspi_ctx *ctx = identity_acceptor_context(&h, &why);
+    if (ctx == NULL) {
+        trace("AcquireCredentialsHandle: the context to take a delegated credential from is %s",
+              why);
+        return explicit_source ? SEC_E_INVALID_HANDLE : SEC_E_NO_CREDENTIALS;
+    }
+    if (ctx->delegated == GSS_C_NO_CREDENTIAL) {
+        trace("AcquireCredentialsHandle: the client of the %s context delegated no credential",
+              explicit_source ? "given" : "impersonated");
+        return SEC_E_NO_CREDENTIALS;
+    }
+    return copy_delegated(cred, ctx->delegated, time_rec);
+}
+
+void delegation_cred_release(struct sspi_cred *cred)
+{
+    krb5_context kctx;
+    krb5_ccache cc;
+    if (cred->delegated_ccache == NULL)
+        return;
+    if (krb5_init_context(&kctx) == 0) {
+        if (krb5_cc_resolve(kctx, cred->delegated_ccache, &cc) == 0)
+            krb5_cc_destroy(kctx, cc); /* wipes the tickets and their keys */
+        krb5_free_context(kctx);
+    }
+    free(cred->delegated_ccache);
+    cred->delegated_ccache = NULL;
+}
+
+SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiAcquireDelegatedCredentialsHandle(
+    PCtxtHandle phContext, const SEC_CHAR *pszPackage, PCredHandle phCredential,
+    PTimeStamp ptsExpiry)
+{
+    SECURITY_STATUS status;
+    const char *why;
+    const struct package *pkg = pszPackage ? package_find(pszPackage) : NULL;
+    if (identity_acceptor_context(phContext, &why) == NULL) {
+        trace("GssSspiAcquireDelegatedCredentialsHandle: phContext is %s", why);
+        status = SEC_E_INVALID_HANDLE;
+    } else if (pkg == NULL || pkg->id == PACKAGE_NTLM) {
+        trace("GssSspiAcquireDelegatedCredentialsHandle: package %s cannot carry a delegated "
+              "credential (Kerberos or Negotiate)",
+              pszPackage ? pszPackage : "(null)");
+        status = SEC_E_SECPKG_NOT_FOUND;
+    } else {
+        explicit_source = phContext;
+        status = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)pszPackage, SECPKG_CRED_OUTBOUND,
+                                           NULL, NULL, NULL, NULL, phCredential, ptsExpiry);
+        explicit_source = NULL;
+    }
+    trace("GssSspiAcquireDelegatedCredentialsHandle() = %s", status_name(status));
+    return status;
+}
+
+SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiAcquireCredentialsForUser(
+    PCredHandle phServiceCredential, const SEC_CHAR *pszUser, PCredHandle phCredential,
+    PTimeStamp ptsExpiry)
+{
+    SECURITY_STATUS status;
+    struct sspi_cred *service = handle_get(HANDLE_CRED, phServiceCredential);
+    if (service == NULL) {
+        trace("GssSspiAcquireCredentialsForUser: phServiceCredential is not a credential handle");
+        status = SEC_E_INVALID_HANDLE;
+    } else if (!(service->use & SECPKG_CRED_OUTBOUND) || service->pkg->id == PACKAGE_NTLM) {
+        trace("GssSspiAcquireCredentialsForUser: the service credential must be an outbound "
+              "Kerberos or Negotiate one");
+        status = SEC_E_NO_CREDENTIALS;
+    } else if (pszUser == NULL || pszUser[0] == '\0') {
+        status = SEC_E_INVALID_PARAMETER;
+    } else {
+        for_user.service = cred_ref(service);
+        for_user.user = pszUser;
+        status = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)service->pkg->name,
+                                           SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                           phCredential, ptsExpiry);
+        for_user.user = NULL;
+        for_user.service = NULL;
+        cred_unref(service);
+    }
+    trace("GssSspiAcquireCredentialsForUser() = %s", status_name(status));
+    return status;
+}

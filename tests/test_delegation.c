@@ -1,0 +1,368 @@
+/*
+ * test_delegation.c - the double hop, three tiers: a client in a process of
+ * its own (tests/delegating-client, with alice's forwardable TGT) ->
+ * the front end, our AcceptSecurityContext in this process, which has no
+ * credential cache of its own and none of the client's -> a back end, a
+ * plain GSS acceptor with its own keytab, which reports whom it
+ * authenticated.  The front end reaches the back end as the client through
+ * the delegated TGT: explicitly (GssSspiAcquireDelegatedCredentialsHandle)
+ * and, as Windows servers do, by impersonating the client and acquiring the
+ * default outbound credential.  Real KDC.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gssapi/gssapi_ext.h>
+
+#include "testlib.h"
+
+static const char *const packages[] = {"Kerberos", "Negotiate"};
+
+/* The front end's side of one authentication from tests/delegating-client. */
+struct front {
+    struct child client;
+    CredHandle cred;
+    CtxtHandle ctx;
+    bool have_ctx;
+    SECURITY_STATUS status;
+    ULONG attrs;
+};
+
+static void front_accept(const char *package, bool delegate, struct front *f)
+{
+    memset(f, 0, sizeof(*f));
+    acquire_inbound(package, &f->cred);
+    /* The client has its own cache; this process has none at all. */
+    setenv("KRB5CCNAME", realm_env("GSS_SSPI_TEST_CCACHE_FORWARDABLE"), 1);
+    child_start(&f->client, "delegating-client");
+    setenv("KRB5CCNAME", "FILE:/nonexistent/gss-sspi-front-end-has-no-ccache", 1);
+    child_put(&f->client, package, (uint32_t)strlen(package));
+    child_put(&f->client, delegate ? "1" : "0", 1);
+    SECURITY_STATUS cs;
+    f->status = SEC_I_CONTINUE_NEEDED;
+    do {
+        cs = child_get_status(&f->client);
+        uint32_t len;
+        void *token = child_get(&f->client, &len);
+        if (len > 0) {
+            SecBuffer ib = {len, SECBUFFER_TOKEN, token}, ob = {0, SECBUFFER_TOKEN, NULL};
+            SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+            TimeStamp ts;
+            f->status = AcceptSecurityContext(
+                &f->cred, f->have_ctx ? &f->ctx : NULL, &id,
+                ASC_REQ_DELEGATE | ASC_REQ_MUTUAL_AUTH | ASC_REQ_CONNECTION | ASC_REQ_ALLOCATE_MEMORY,
+                SECURITY_NATIVE_DREP, &f->ctx, &od, &f->attrs, &ts);
+            f->have_ctx = f->have_ctx || f->status == SEC_E_OK || f->status == SEC_I_CONTINUE_NEEDED;
+            if (cs == SEC_I_CONTINUE_NEEDED)
+                child_put(&f->client, ob.pvBuffer ? ob.pvBuffer : "", ob.cbBuffer);
+            FreeContextBuffer(ob.pvBuffer);
+        }
+        free(token);
+    } while (cs == SEC_I_CONTINUE_NEEDED);
+    ck_assert_int_eq(cs, SEC_E_OK);
+    ck_assert_int_eq(child_finish(&f->client), 0);
+    ck_assert_int_eq(f->status, SEC_E_OK);
+}
+
+static void front_done(struct front *f)
+{
+    if (f->have_ctx)
+        DeleteSecurityContext(&f->ctx);
+    FreeCredentialsHandle(&f->cred);
+}
+
+/* The back end's keytab: the other service's (a readable copy when the
+ * back end runs on an impersonating thread, see map_user_to_nobody). */
+static char back_end_keytab[300];
+
+/* The back end's acceptor credential (MIT reads the keytab at each accept). */
+static gss_cred_id_t back_end_credential(void)
+{
+    OM_uint32 major, minor;
+    if (back_end_keytab[0] == '\0')
+        snprintf(back_end_keytab, sizeof(back_end_keytab), "%s",
+                 realm_env("GSS_SSPI_TEST_KEYTAB_OTHER"));
+    gss_key_value_element_desc kt = {"keytab", back_end_keytab};
+    gss_key_value_set_desc store = {1, &kt};
+    gss_cred_id_t acceptor;
+    major = gss_acquire_cred_from(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, GSS_C_NO_OID_SET,
+                                  GSS_C_ACCEPT, &store, &acceptor, NULL, NULL);
+    ck_assert_msg(!GSS_ERROR(major), "back end acquire: 0x%x/%u", major, minor);
+    return acceptor;
+}
+
+/* Our InitializeSecurityContext with cred to the back end, a plain GSS
+ * acceptor (acceptor credential of its own): the name it authenticated. */
+static char *back_end_authenticates(CredHandle *cred, gss_cred_id_t acceptor)
+{
+    OM_uint32 major, minor;
+    gss_ctx_id_t back = GSS_C_NO_CONTEXT;
+    gss_name_t who = GSS_C_NO_NAME;
+    CtxtHandle ctx;
+    bool have = false;
+    SECURITY_STATUS s;
+    gss_buffer_desc reply = GSS_C_EMPTY_BUFFER;
+    major = GSS_S_CONTINUE_NEEDED;
+    do {
+        SecBuffer ib = {(ULONG)reply.length, SECBUFFER_TOKEN, reply.value},
+                  ob = {0, SECBUFFER_TOKEN, NULL};
+        SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+        ULONG attrs;
+        TimeStamp ts;
+        s = InitializeSecurityContextA(cred, have ? &ctx : NULL,
+                                       (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN_OTHER"),
+                                       ISC_REQ_MUTUAL_AUTH | ISC_REQ_ALLOCATE_MEMORY, 0,
+                                       SECURITY_NATIVE_DREP, have ? &id : NULL, 0, &ctx, &od,
+                                       &attrs, &ts);
+        gss_release_buffer(&minor, &reply);
+        ck_assert_msg(s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED, "to the back end: 0x%08x",
+                      (unsigned)s);
+        have = true;
+        if (ob.cbBuffer > 0) {
+            gss_buffer_desc in = {ob.cbBuffer, ob.pvBuffer};
+            major = gss_accept_sec_context(&minor, &back, acceptor, &in, GSS_C_NO_CHANNEL_BINDINGS,
+                                           &who, NULL, &reply, NULL, NULL, NULL);
+            ck_assert_msg(!GSS_ERROR(major), "back end accept: 0x%x/%u", major, minor);
+        }
+        FreeContextBuffer(ob.pvBuffer);
+    } while (s == SEC_I_CONTINUE_NEEDED);
+    ck_assert_int_eq(major, GSS_S_COMPLETE);
+    gss_buffer_desc name;
+    ck_assert(!GSS_ERROR(gss_display_name(&minor, who, &name, NULL)));
+    char *out = strndup(name.value, name.length);
+    gss_release_buffer(&minor, &name);
+    gss_release_buffer(&minor, &reply);
+    gss_release_name(&minor, &who);
+    gss_delete_sec_context(&minor, &back, GSS_C_NO_BUFFER);
+    DeleteSecurityContext(&ctx);
+    return out;
+}
+
+static void assert_credential_of(CredHandle *cred, const char *expect)
+{
+    SecPkgCredentials_NamesA names;
+    ck_assert_int_eq(QueryCredentialsAttributesA(cred, SECPKG_CRED_ATTR_NAMES, &names), SEC_E_OK);
+    ck_assert_str_eq(names.sUserName, expect);
+    FreeContextBuffer(names.sUserName);
+}
+
+/* Without impersonating: the explicit call gives the client's credential. */
+START_TEST(explicit_delegated_credential)
+{
+    OM_uint32 minor;
+    struct front f;
+    CredHandle as_client, own;
+    TimeStamp ts;
+    char *alice = krb5_user_name(realm_env("GSS_SSPI_TEST_USER"));
+    front_accept(packages[_i], true, &f);
+    ck_assert_msg(f.attrs & ASC_RET_DELEGATE, "ASC_RET 0x%x", (unsigned)f.attrs);
+    /* The front end has no credential of its own to fall back on. */
+    ck_assert_int_eq(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_OUTBOUND,
+                                               NULL, NULL, NULL, NULL, &own, &ts),
+                     SEC_E_NO_CREDENTIALS);
+    for (size_t i = 0; i < sizeof(packages) / sizeof(packages[0]); i++) {
+        ck_assert_int_eq(GssSspiAcquireDelegatedCredentialsHandle(&f.ctx, packages[i],
+                                                                  &as_client, &ts),
+                         SEC_E_OK);
+        assert_credential_of(&as_client, alice);
+        gss_cred_id_t back = back_end_credential();
+        char *seen = back_end_authenticates(&as_client, back);
+        ck_assert_str_eq(seen, alice);
+        free(seen);
+        gss_release_cred(&minor, &back);
+        FreeCredentialsHandle(&as_client);
+    }
+    /* The context outlives nothing it lent: a second credential works after
+     * the first is gone, and none after the context is. */
+    ck_assert_int_eq(GssSspiAcquireDelegatedCredentialsHandle(&f.ctx, "NTLM", &as_client, &ts),
+                     SEC_E_SECPKG_NOT_FOUND);
+    front_done(&f);
+    ck_assert_int_eq(GssSspiAcquireDelegatedCredentialsHandle(&f.ctx, "Kerberos", &as_client, &ts),
+                     SEC_E_INVALID_HANDLE);
+    free(alice);
+}
+END_TEST
+
+/* A client that does not delegate: no ASC_RET_DELEGATE, no credential. */
+START_TEST(nothing_delegated)
+{
+    struct front f;
+    CredHandle as_client;
+    TimeStamp ts;
+    front_accept(packages[_i], false, &f);
+    ck_assert_msg(!(f.attrs & ASC_RET_DELEGATE), "ASC_RET 0x%x", (unsigned)f.attrs);
+    ck_assert_int_eq(GssSspiAcquireDelegatedCredentialsHandle(&f.ctx, packages[_i], &as_client, &ts),
+                     SEC_E_NO_CREDENTIALS);
+    front_done(&f);
+}
+END_TEST
+
+/* A krb5.conf layer, readable by the impersonated account, that maps the
+ * test user to nobody (gss_localname); and a copy of the back end's keytab
+ * it can read: in this test the back end runs on the impersonating thread,
+ * where a real one would be a service of its own. */
+static char map_dir[64];
+
+static void map_user_to_nobody(void)
+{
+    static char conf[512];
+    char dir[] = "/tmp/gss-sspi-delegation.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(chmod(dir, 0755), 0);
+    char realm_copy[256], layer[256], cmd[1024];
+    snprintf(realm_copy, sizeof(realm_copy), "%s/realm.conf", dir);
+    snprintf(layer, sizeof(layer), "%s/map.conf", dir);
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && chmod 644 '%s'", getenv("KRB5_CONFIG"),
+             realm_copy, realm_copy);
+    ck_assert_int_eq(system(cmd), 0);
+    FILE *f = fopen(layer, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "[realms]\n    %s = {\n        auth_to_local_names = {\n            %s = nobody\n"
+               "        }\n    }\n",
+            realm_env("GSS_SSPI_TEST_REALM"), realm_env("GSS_SSPI_TEST_USER"));
+    fclose(f);
+    chmod(layer, 0644);
+    snprintf(conf, sizeof(conf), "%s:%s", realm_copy, layer);
+    setenv("KRB5_CONFIG", conf, 1);
+    const char *kt = realm_env("GSS_SSPI_TEST_KEYTAB_OTHER");
+    snprintf(back_end_keytab, sizeof(back_end_keytab), "FILE:%s/other.keytab", dir);
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s/other.keytab' && chmod 644 '%s/other.keytab'",
+             strncmp(kt, "FILE:", 5) == 0 ? kt + 5 : kt, dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    /* Nor may nobody write the realm's replay cache. */
+    setenv("KRB5RCACHETYPE", "none", 1);
+    snprintf(map_dir, sizeof(map_dir), "%s", dir);
+}
+
+/* Windows' way: impersonate the client, acquire the default outbound
+ * credential, call the back end.  Needs the right to switch ids (root). */
+START_TEST(impersonation_uses_delegated_credential)
+{
+    struct front f, plain;
+    CredHandle as_client;
+    TimeStamp ts;
+    if (geteuid() != 0)
+        return; /* ImpersonateSecurityContext refuses; the explicit call is covered */
+    OM_uint32 minor;
+    map_user_to_nobody();
+    char *alice = krb5_user_name(realm_env("GSS_SSPI_TEST_USER"));
+    gss_cred_id_t back = back_end_credential();
+    front_accept(packages[_i], true, &f);
+    ck_assert_int_eq(ImpersonateSecurityContext(&f.ctx), SEC_E_OK);
+    ck_assert_int_eq(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)packages[_i],
+                                               SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                               &as_client, &ts),
+                     SEC_E_OK);
+    assert_credential_of(&as_client, alice);
+    char *seen = back_end_authenticates(&as_client, back);
+    ck_assert_int_eq(RevertSecurityContext(&f.ctx), SEC_E_OK);
+    gss_release_cred(&minor, &back);
+    ck_assert_str_eq(seen, alice);
+    free(seen);
+    FreeCredentialsHandle(&as_client);
+
+    /* Impersonating a client who delegated nothing: no credential at all. */
+    front_accept(packages[_i], false, &plain);
+    ck_assert_int_eq(ImpersonateSecurityContext(&plain.ctx), SEC_E_OK);
+    ck_assert_int_eq(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)packages[_i],
+                                               SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                               &as_client, &ts),
+                     SEC_E_NO_CREDENTIALS);
+    ck_assert_int_eq(RevertSecurityContext(&plain.ctx), SEC_E_OK);
+    front_done(&plain);
+    front_done(&f);
+    free(alice);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", map_dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* Protocol transition: the front end vouches for a user it authenticated by
+ * other means (S4U2Self, with its own keytab), then calls the back end as
+ * that user (S4U2Proxy).  With the realm's default DB2 database MIT's KDC
+ * knows no allowed-to-delegate-to lists and refuses the second step, which
+ * InitializeSecurityContext says precisely.  With the LDAP database
+ * (tests/constrained-delegation.sh), where HTTP/server may delegate to
+ * HTTP/other only, the back end authenticates the user, and any other
+ * target is refused. */
+START_TEST(protocol_transition)
+{
+    CredHandle service, as_user;
+    TimeStamp ts;
+    const char *kt = getenv("KRB5_KTNAME");
+    ck_assert_ptr_nonnull(kt);
+    /* Forwardable tickets for the service (its TGT, hence its evidence
+     * tickets): what the KDC then decides is delegation policy alone. */
+    char layer[] = "/tmp/gss-sspi-forwardable.XXXXXX", conf[1024];
+    int fd = mkstemp(layer);
+    ck_assert_int_ge(fd, 0);
+    ck_assert(write(fd, "[libdefaults]\n    forwardable = true\n", 37) == 37);
+    close(fd);
+    snprintf(conf, sizeof(conf), "%s:%s", getenv("KRB5_CONFIG"), layer);
+    setenv("KRB5_CONFIG", conf, 1);
+    setenv("KRB5_CLIENT_KTNAME", kt, 1);
+    setenv("KRB5CCNAME", "MEMORY:gss-sspi-test-front-end", 1);
+    char spn[256];
+    snprintf(spn, sizeof(spn), "%s@%s", realm_env("GSS_SSPI_TEST_SPN"),
+             realm_env("GSS_SSPI_TEST_REALM"));
+    ck_assert_int_eq(AcquireCredentialsHandleA((SEC_CHAR *)spn, (SEC_CHAR *)packages[_i],
+                                               SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                               &service, &ts),
+                     SEC_E_OK);
+    char *alice = krb5_user_name(realm_env("GSS_SSPI_TEST_USER"));
+    ck_assert_int_eq(GssSspiAcquireCredentialsForUser(&service, alice, &as_user, &ts), SEC_E_OK);
+    assert_credential_of(&as_user, alice);
+    bool ldap = strcmp(realm_env("GSS_SSPI_TEST_KDB"), "ldap") == 0;
+    if (ldap) {
+        OM_uint32 minor;
+        gss_cred_id_t back = back_end_credential();
+        char *seen = back_end_authenticates(&as_user, back);
+        ck_assert_str_eq(seen, alice);
+        free(seen);
+        gss_release_cred(&minor, &back);
+    }
+    /* DB2: no target at all; LDAP: not one on the service's list. */
+    char target[256];
+    snprintf(target, sizeof(target), "%s", ldap ? "host/server.gss-sspi.test"
+                                                : realm_env("GSS_SSPI_TEST_SPN_OTHER"));
+    SecBuffer ob = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+    CtxtHandle ctx;
+    ULONG attrs;
+    SECURITY_STATUS s = InitializeSecurityContextA(
+        &as_user, NULL, target, ISC_REQ_MUTUAL_AUTH | ISC_REQ_ALLOCATE_MEMORY, 0,
+        SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attrs, &ts);
+    ck_assert_msg(s == SEC_E_DELEGATION_POLICY, "S4U2Proxy to %s (%s KDB): 0x%08x", target,
+                  realm_env("GSS_SSPI_TEST_KDB"), (unsigned)s);
+    FreeCredentialsHandle(&as_user);
+    /* A user the KDC does not know.  MIT's SPNEGO reports no mechanism
+     * available (GSS_S_UNAVAILABLE) and drops Kerberos's reason. */
+    ck_assert_int_eq(GssSspiAcquireCredentialsForUser(&service, "mallory", &as_user, &ts),
+                     _i == 0 ? SEC_E_LOGON_DENIED : SEC_E_UNSUPPORTED_FUNCTION);
+    /* Not a service's outbound credential. */
+    CredHandle inbound;
+    acquire_inbound(packages[_i], &inbound);
+    ck_assert_int_eq(GssSspiAcquireCredentialsForUser(&inbound, alice, &as_user, &ts),
+                     SEC_E_NO_CREDENTIALS);
+    FreeCredentialsHandle(&inbound);
+    FreeCredentialsHandle(&service);
+    free(alice);
+    unlink(layer);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("delegation");
+    TCase *tc = tcase_create("delegation");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, explicit_delegated_credential, 0, 2);
+    tcase_add_loop_test(tc, nothing_delegated, 0, 2);
+    tcase_add_loop_test(tc, impersonation_uses_delegated_credential, 0, 2);
+    tcase_add_loop_test(tc, protocol_transition, 0, 2);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
