@@ -8,8 +8,10 @@
  *   ntlm=- cb=matched flags=mutual,replay,sequence,conf,integ,chbound ntlm_policy=-
  *   ntlm_v1_policy=-
  *
- * (one line).  Names come from the network: every value is quoted and
- * escaped so that no client can forge a field or a line.
+ * (one line), with compat=<rule> after ntlm_v1_policy when the
+ * token-compatibility layer rewrote or refused a token of the context.
+ * Names come from the network: every value is quoted and escaped so that no
+ * client can forge a field or a line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -248,6 +250,8 @@ size_t audit_format(const struct audit_record *rec, time_t when, char buf[LINE_M
     PUT_FIELD(buf, &used, "ntlm_policy", rec->ntlm_policy ? rec->ntlm_policy : "-", false);
     PUT_FIELD(buf, &used, "ntlm_v1_policy", rec->ntlm_v1_policy ? rec->ntlm_v1_policy : "-",
               false);
+    if (rec->compat != NULL)
+        PUT_FIELD(buf, &used, "compat", rec->compat, false);
     if (rec->reason != NULL)
         PUT_FIELD(buf, &used, "reason", rec->reason, true);
     return used;

@@ -99,6 +99,10 @@
 #define GSS_SSPI_NEG_ERR_BAD_NEGTOKENINIT (GSS_SSPI_NEG_MINOR_BASE + 6)
 #define GSS_SSPI_NEG_ERR_NO_COMMON_MECH (GSS_SSPI_NEG_MINOR_BASE + 7)
 #define GSS_SSPI_NEG_ERR_NTLM_MALFORMED (GSS_SSPI_NEG_MINOR_BASE + 8)
+/* Major GSS_S_DEFECTIVE_TOKEN: a token the token-compatibility layer
+ * refuses (it would crash gss-ntlmssp 1.2.0, or no rewrite can keep its MIC
+ * valid); the audit line and SSPI_TRACE say which rule and why. */
+#define GSS_SSPI_NEG_ERR_COMPAT_REFUSED (GSS_SSPI_NEG_MINOR_BASE + 9)
 
 /* The environment variable that names the policy file (tests); the default
  * is $(sysconfdir)/gss-sspi/negotiate.conf.  Ignored in setuid programs. */

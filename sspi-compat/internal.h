@@ -18,16 +18,12 @@
 #include <gssapi/gssapi_krb5.h>
 
 #include "gss-sspi.h"
+#include "oids.h"
 #include "sspi.h"
+#include "token_compat.h"
+#include "trace.h"
 
 #define SSPI_EXPORT __attribute__((visibility("default")))
-
-/* ---- oids.c: the mechanisms we speak ------------------------------------- */
-extern gss_OID_desc oid_spnego;  /* 1.3.6.1.5.5.2 */
-extern gss_OID_desc oid_krb5;    /* 1.2.840.113554.1.2.2 */
-extern gss_OID_desc oid_ms_krb5; /* 1.2.840.48018.1.2.2 */
-extern gss_OID_desc oid_ntlmssp; /* 1.3.6.1.4.1.311.2.2.10 */
-bool oid_equal(gss_const_OID a, gss_const_OID b);
 
 /* ---- utf16.c: SEC_WCHAR strings are UTF-16LE ----------------------------- */
 /* Length in code units of a NUL-terminated UTF-16 string. */
@@ -52,10 +48,6 @@ void *handle_release(enum handle_kind kind, const SecHandle *h);
  * handle_get/handle_release like any handle. */
 HANDLE handle_to_word(const SecHandle *h);
 void handle_from_word(enum handle_kind kind, HANDLE word, SecHandle *out);
-
-/* ---- trace.c: SSPI_TRACE=<file> ----------------------------------------- */
-bool trace_enabled(void);
-void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- flags.c: the flag table of DESIGN section 3 -------------------------- */
 OM_uint32 flags_isc_req_to_gss(ULONG isc_req);
@@ -182,6 +174,7 @@ struct sspi_ctx {
     gss_cred_id_t delegated;   /* acceptor: forwarded credentials */
     gss_OID mech;              /* mechanism actually used (static OID) */
     ULONG token_form;          /* GSS_SSPI_FORM_* (acceptor: from the first token) */
+    struct compat_state compat; /* acceptor: the token-compatibility layer's memory */
     OM_uint32 gss_flags;       /* granted by GSS */
     ULONG req;                 /* ISC_REQ / ASC_REQ asked for */
     ULONG ret;                 /* ISC_RET / ASC_RET reported */

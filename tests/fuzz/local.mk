@@ -34,10 +34,10 @@ FUZZ_ARCHIVE = rm -rf $@ $@.d && $(MKDIR_P) $@.d && \
 
 FUZZ_SSPI_HDRS = sspi-compat/include/sspi.h sspi-compat/include/security.h \
 	sspi-compat/include/gss-sspi.h
-tests/fuzz/libsspi-fuzz.a: $(libgss_sspi_la_SOURCES) $(FUZZ_SSPI_HDRS)
-	$(AM_V_GEN)sources='$(libgss_sspi_la_SOURCES)'; $(FUZZ_ARCHIVE)
-tests/fuzz/libmech-fuzz.a: $(GSS_SSPI_MECH_SOURCES)
-	$(AM_V_GEN)sources='$(GSS_SSPI_MECH_SOURCES)'; $(FUZZ_ARCHIVE)
+tests/fuzz/libsspi-fuzz.a: $(libgss_sspi_la_SOURCES) $(COMMON_SOURCES) $(FUZZ_SSPI_HDRS)
+	$(AM_V_GEN)sources='$(libgss_sspi_la_SOURCES) $(COMMON_SOURCES)'; $(FUZZ_ARCHIVE)
+tests/fuzz/libmech-fuzz.a: $(GSS_SSPI_MECH_SOURCES) $(COMMON_SOURCES)
+	$(AM_V_GEN)sources='$(GSS_SSPI_MECH_SOURCES) $(COMMON_SOURCES)'; $(FUZZ_ARCHIVE)
 
 # fuzz-NAME: the target tests/fuzz/NAME.c and the archive it calls into.
 FUZZ_SSPI = tests/fuzz/fuzz.h tests/fuzz/libsspi-fuzz.a
@@ -88,7 +88,8 @@ FUZZ_SRCS = tests/fuzz/channel_bindings.c tests/fuzz/auth_identity.c \
 	tests/fuzz/spnego_init.c tests/fuzz/krb5_ap_req.c tests/fuzz/der.c tests/fuzz/policy.c \
 	tests/fuzz/fuzz.h
 check_DATA = tests/fuzz/fuzz-ready
-tests/fuzz/fuzz-ready: $(FUZZ_SRCS) $(libgss_sspi_la_SOURCES) $(GSS_SSPI_MECH_SOURCES)
+tests/fuzz/fuzz-ready: $(FUZZ_SRCS) $(libgss_sspi_la_SOURCES) $(GSS_SSPI_MECH_SOURCES) \
+		$(COMMON_SOURCES)
 	@$(MKDIR_P) tests/fuzz
 	@printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n);\n%s\n' \
 		'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return d && n; }' \

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "der.h"
 #include "gss-sspi-mech.h"
 #include "testlib.h"
 
@@ -824,36 +825,6 @@ START_TEST(form_right_when_loaded_mid_accept)
 END_TEST
 
 /* ---- initiator: MS-KRB5 first, the server's NegTokenInit2 ----------------------------------- */
-struct der {
-    const unsigned char *p;
-    size_t len;
-};
-
-static bool der_next(struct der *d, unsigned char *tag, struct der *v)
-{
-    size_t n, i = 2;
-    if (d->len < 2)
-        return false;
-    *tag = d->p[0];
-    n = d->p[1];
-    if (n & 0x80) {
-        size_t k = n & 0x7f;
-        if (k == 0 || k > 3 || d->len < 2 + k)
-            return false;
-        n = 0;
-        for (size_t j = 0; j < k; j++)
-            n = n << 8 | d->p[2 + j];
-        i += k;
-    }
-    if (n > d->len - i)
-        return false;
-    v->p = d->p + i;
-    v->len = n;
-    d->p += i + n;
-    d->len -= i + n;
-    return true;
-}
-
 /* The mechTypes of a NegTokenInit and the framing OID of its mechToken. */
 static size_t neg_token_init(const gss_buffer_desc *tok, gss_OID_desc *mechs, size_t max,
                              gss_OID_desc *token_oid)

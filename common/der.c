@@ -25,3 +25,29 @@ bool der_next(struct der *d, unsigned char *tag, struct der *value)
     d->len -= i + n;
     return true;
 }
+
+size_t der_header_size(size_t len)
+{
+    size_t n = 1;
+    if (len < 0x80)
+        return 2;
+    while (len > 0xff) {
+        len >>= 8;
+        n++;
+    }
+    return 2 + n;
+}
+
+unsigned char *der_put_header(unsigned char *out, unsigned char tag, size_t len)
+{
+    size_t n = der_header_size(len) - 2;
+    *out++ = tag;
+    if (n == 0) {
+        *out++ = (unsigned char)len;
+        return out;
+    }
+    *out++ = (unsigned char)(0x80 | n);
+    for (size_t i = n; i > 0; i--)
+        *out++ = (unsigned char)(len >> (8 * (i - 1)));
+    return out;
+}
