@@ -1,5 +1,6 @@
 /* ntlm_msg.c - see ntlm_msg.h.  The bytes come from the network: every
  * field is bounds-checked against the message. */
+#include <stdint.h>
 #include <string.h>
 
 #include "ntlm_msg.h"
@@ -74,4 +75,16 @@ uint32_t ntlm_auth_av_flags(const unsigned char *msg, size_t len)
         v_len < 4)
         return 0;
     return ntlm_le32(v);
+}
+
+size_t ntlm_auth_payload_start(const unsigned char *msg, size_t len)
+{
+    static const size_t fields[] = {NTLM_AUTH_LM_AT,          NTLM_AUTH_NT_AT,
+                                    NTLM_AUTH_DOMAIN_AT,      NTLM_AUTH_USER_AT,
+                                    NTLM_AUTH_WORKSTATION_AT, NTLM_AUTH_SESSION_KEY_AT};
+    size_t lowest = SIZE_MAX;
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]) && fields[i] + 8 <= len; i++)
+        if (ntlm_le16(msg + fields[i]) > 0 && ntlm_le32(msg + fields[i] + 4) < lowest)
+            lowest = ntlm_le32(msg + fields[i] + 4);
+    return lowest;
 }

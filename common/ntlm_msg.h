@@ -64,6 +64,10 @@ bool ntlm_field(const unsigned char *msg, size_t len, size_t at, const unsigned 
  * list runs past its end before the pair. */
 bool ntlm_av_find(const unsigned char *pairs, size_t len, unsigned id, const unsigned char **value,
                   size_t *value_len);
+/* Where an AUTHENTICATE's payload starts: the lowest offset of its
+ * non-empty fields (SIZE_MAX when all are empty).  len must be >= 64.
+ * Below 72 there is no room for the Version field, whatever the flags say. */
+size_t ntlm_auth_payload_start(const unsigned char *msg, size_t len);
 /* The client's MsvAvFlags from an AUTHENTICATE's NTLMv2 response (0 when
  * there is none: NTLMv1, anonymous, or no such pair). */
 uint32_t ntlm_auth_av_flags(const unsigned char *msg, size_t len);

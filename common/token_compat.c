@@ -174,26 +174,13 @@ static enum compat_verdict v1_short_lm(struct compat_state *st, const struct mec
 }
 
 /* ---- ntlm-auth-version-at-64 -------------------------------------------------------- */
-/* The lowest offset of a non-empty field, or SIZE_MAX. */
-static size_t payload_start(const struct mech_token *t)
-{
-    static const size_t fields[] = {NTLM_AUTH_LM_AT,   NTLM_AUTH_NT_AT,
-                                    NTLM_AUTH_DOMAIN_AT, NTLM_AUTH_USER_AT,
-                                    NTLM_AUTH_WORKSTATION_AT, NTLM_AUTH_SESSION_KEY_AT};
-    size_t lowest = SIZE_MAX;
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-        if (ntlm_le16(t->p + fields[i]) > 0 && ntlm_le32(t->p + fields[i] + 4) < lowest)
-            lowest = ntlm_le32(t->p + fields[i] + 4);
-    return lowest;
-}
-
 static enum compat_verdict auth_version_at_64(struct compat_state *st, const struct mech_token *t,
                                               struct compat_result *res)
 {
     (void)st;
     if (!is_auth(t) || !(ntlm_le32(t->p + NTLM_AUTH_FLAGS_AT) & NTLM_FLAG_VERSION))
         return COMPAT_PASS;
-    size_t start = payload_start(t);
+    size_t start = ntlm_auth_payload_start(t->p, t->len);
     if (start < NTLM_AUTH_FIXED || start >= NTLM_AUTH_WITH_VERSION ||
         t->len < NTLM_AUTH_WITH_VERSION)
         return COMPAT_PASS; /* well-formed, or malformed beyond repair: gss-ntlmssp judges */
