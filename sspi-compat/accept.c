@@ -8,12 +8,11 @@
  * missing attribute.  The output buffer, retry and failure rules live in
  * context.c (step_*), shared with InitializeSecurityContext.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <pthread.h>
-
-#include <krb5/krb5.h>
 
 #include "gss-sspi-mech.h"
 #include "internal.h"
@@ -77,14 +76,7 @@ static bool failure_unexplained(OM_uint32 major, OM_uint32 minor)
 {
     if (GSS_ROUTINE_ERROR(major) != GSS_S_FAILURE)
         return false;
-    if (minor == 0)
-        return true;
-    char *text = status_gss_text(0, minor, GSS_C_NO_OID);
-    const char *zero = krb5_get_error_message(NULL, 0);
-    bool same = text != NULL && zero != NULL && strcmp(text, zero) == 0;
-    krb5_free_error_message(NULL, zero);
-    free(text);
-    return same;
+    return status_minor_says_nothing(minor);
 }
 
 /* Where the acceptor knows more than the generic mapping of status.c. */
@@ -225,8 +217,13 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         return step_fail(ctx, &io, status, 0, 0, NULL);
     status = apply_compat(ctx, &in, &gss_in, &compat);
     if (status != SEC_E_OK) {
+        char why[320];
+        snprintf(why, sizeof(why), "token refused by the compatibility layer (rule %s): %s",
+                 compat.rule, compat.reason);
+        status = step_fail(ctx, &io, status, 0, 0, NULL);
+        context_record_reason(ctx, io.is_new, why);
         compat_result_clear(&compat);
-        return step_fail(ctx, &io, status, 0, 0, NULL);
+        return status;
     }
 
     gss_channel_bindings_t bindings =
@@ -241,8 +238,14 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
     if (GSS_ERROR(major)) {
         gss_release_name(&ignored, &peer);
         gss_release_cred(&ignored, &delegated);
-        return step_fail(ctx, &io, accept_status(ctx, major, minor, bindings != NULL), major,
-                         minor, &out);
+        status = accept_status(ctx, major, minor, bindings != NULL);
+        bool unexplained = GSS_ROUTINE_ERROR(major) == GSS_S_FAILURE &&
+                           status == SEC_E_INVALID_TOKEN && failure_unexplained(major, minor);
+        status = step_fail(ctx, &io, status, major, minor, &out);
+        if (unexplained)
+            context_record_reason(ctx, io.is_new,
+                                  "the token does not decode (the mechanism gave no reason)");
+        return status;
     }
     ctx->gss_flags = flags_mech_granted(ctx->mech, flags);
     if (major & GSS_S_CONTINUE_NEEDED) {

@@ -73,8 +73,13 @@ const char *status_name(SECURITY_STATUS status);
 /* The mechanism's own minor code behind one the mechglue renumbered (an
  * interposer such as gss-sspi-negotiate, or SPNEGO passing a code on). */
 OM_uint32 status_mech_minor(OM_uint32 major, OM_uint32 minor);
-/* gss_display_status text of major and minor, malloc'ed ("" parts skipped). */
+/* gss_display_status text of major and minor, malloc'ed ("" parts skipped;
+ * a minor that says nothing adds nothing; gss-ntlmssp's errno values of a
+ * failed logon read as what they mean). */
 char *status_gss_text(OM_uint32 major, OM_uint32 minor, gss_const_OID mech);
+/* A minor code of 0, or one the mechglue made up for a mechanism's 0 (its
+ * text is that of 0, "Success"). */
+bool status_minor_says_nothing(OM_uint32 minor);
 
 /* ---- timestamp.c: FILETIME-style local time --------------------------------*/
 void timestamp_from_time(time_t t, PTimeStamp out);
@@ -201,6 +206,13 @@ struct sspi_ctx *context_lookup(const CtxtHandle *h);
 /* Records a failure for SECPKG_ATTR_GSS_LAST_ERROR and traces it. */
 void context_record_error(struct sspi_ctx *ctx, const char *fn, SECURITY_STATUS status,
                           OM_uint32 major, OM_uint32 minor);
+
+/* ---- last_error.c: the thread's last failure (GssSspiGetLastError) ------------ */
+void thread_error_record(SECURITY_STATUS status, OM_uint32 major, OM_uint32 minor,
+                         const char *text);
+/* After context_record_error: a reason more precise than the GSS text, for
+ * the thread and (unless the failed call freed it) the context. */
+void context_record_reason(struct sspi_ctx *ctx, bool freed, const char *reason);
 
 /* Keeps a private copy of the SECBUFFER_CHANNEL_BINDINGS in io->pInput, if
  * any; SEC_E_BAD_BINDINGS when it is malformed. */

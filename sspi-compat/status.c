@@ -98,14 +98,19 @@ static const struct minor_row minor_table[] = {
 static const struct {
     OM_uint32 routine, minor;
     SECURITY_STATUS status;
+    const char *text; /* what strerror's text means here */
 } ntlm_errno_table[] = {
-    {GSS_S_FAILURE, EINVAL, SEC_E_LOGON_DENIED}, /* NT response does not verify: password */
-    {GSS_S_FAILURE, EACCES, SEC_E_LOGON_DENIED}, /* user or domain not in the user file */
-    {GSS_S_FAILURE, ENOENT, SEC_E_LOGON_DENIED},
-    {GSS_S_FAILURE, EPERM, SEC_E_LOGON_DENIED},
+    {GSS_S_FAILURE, EINVAL, SEC_E_LOGON_DENIED,
+     "logon failure: the NTLM response does not verify (wrong password)"},
+    {GSS_S_FAILURE, EACCES, SEC_E_LOGON_DENIED,
+     "logon failure: unknown user or domain (not in the NTLM user file)"},
+    {GSS_S_FAILURE, ENOENT, SEC_E_LOGON_DENIED,
+     "logon failure: unknown user or domain (not in the NTLM user file)"},
+    {GSS_S_FAILURE, EPERM, SEC_E_LOGON_DENIED, "logon failure: the account may not log on"},
     /* The MIC does not verify; 1.2.0 reports bindings that differ the same
      * way (accept.c tells the two apart). */
-    {GSS_S_DEFECTIVE_TOKEN, EACCES, SEC_E_MESSAGE_ALTERED},
+    {GSS_S_DEFECTIVE_TOKEN, EACCES, SEC_E_MESSAGE_ALTERED,
+     "the NTLM MIC or channel bindings do not verify"},
 };
 
 /* The mechglue keeps minor codes apart per mechanism: the first mechanism to
@@ -286,14 +291,53 @@ static void append_status(char **buf, size_t *len, OM_uint32 code, int type, gss
     } while (msg_ctx != 0);
 }
 
+bool status_minor_says_nothing(OM_uint32 minor)
+{
+    if (minor == 0)
+        return true;
+    if (minor < MECHGLUE_FAKE_FIRST || minor > MECHGLUE_FAKE_LAST)
+        return false;
+    char *text = NULL;
+    size_t len = 0;
+    append_status(&text, &len, minor, GSS_C_MECH_CODE, GSS_C_NO_OID);
+    const char *zero = krb5_get_error_message(NULL, 0);
+    bool same = text != NULL && zero != NULL && strcmp(text, zero) == 0;
+    krb5_free_error_message(NULL, zero);
+    free(text);
+    return same;
+}
+
+/* What gss-ntlmssp's errno minor of a failed acceptor step means. */
+static const char *ntlm_errno_text(OM_uint32 major, OM_uint32 minor, gss_const_OID mech)
+{
+    bool maybe_ntlm =
+        mech == GSS_C_NO_OID || oid_equal(mech, &oid_ntlmssp) || oid_equal(mech, &oid_spnego);
+    if (!maybe_ntlm || !GSS_ERROR(major))
+        return NULL;
+    minor = status_mech_minor(major, minor);
+    for (size_t i = 0; i < ROWS(ntlm_errno_table); i++)
+        if (ntlm_errno_table[i].routine == GSS_ROUTINE_ERROR(major) &&
+            ntlm_errno_table[i].minor == minor)
+            return ntlm_errno_table[i].text;
+    return NULL;
+}
+
 char *status_gss_text(OM_uint32 major, OM_uint32 minor, gss_const_OID mech)
 {
     char *buf = NULL;
     size_t len = 0;
+    const char *ntlm = ntlm_errno_text(major, minor, mech);
     if (GSS_ERROR(major))
         append_status(&buf, &len, major, GSS_C_GSS_CODE, GSS_C_NO_OID);
-    if (minor != 0)
+    if (ntlm != NULL) {
+        char *joined = NULL;
+        if (asprintf(&joined, "%s%s%s", buf ? buf : "", buf ? "; " : "", ntlm) > 0) {
+            free(buf);
+            buf = joined;
+        }
+    } else if (!status_minor_says_nothing(minor)) {
         append_status(&buf, &len, minor, GSS_C_MECH_CODE, mech);
+    }
     if (buf == NULL)
         buf = strdup("");
     return buf;

@@ -683,6 +683,15 @@ START_TEST(empty_session_key_is_refused)
     ck_assert_int_eq(step(&s, false, tok, len, &reply, &reply_len), SEC_E_INVALID_TOKEN);
     free(tok);
     free(reply);
+    /* The reason, on the context and for the thread. */
+    char *text = context_last_error(&s.ctx);
+    ck_assert_msg(strstr(text, "compatibility layer") != NULL, "last error: %s", text);
+    free(text);
+    SecPkgContext_GssLastError err;
+    ck_assert_int_eq(GssSspiGetLastError(&err), SEC_E_OK);
+    ck_assert_int_eq(err.Status, SEC_E_INVALID_TOKEN);
+    ck_assert_msg(strstr(err.Text, "compatibility layer") != NULL, "thread error: %s", err.Text);
+    FreeContextBuffer(err.Text);
     peers_free(&c, &s);
     expect_rule(_i, "ntlm-session-key-length");
     /* Still serving: the next client gets in. */
@@ -781,6 +790,63 @@ START_TEST(bare_ap_req_is_accepted)
 }
 END_TEST
 
+/* ---- error texts ---------------------------------------------------------------------------- */
+/* A wrong NTLM password: a logon failure, said so (gss-ntlmssp's minor is
+ * EINVAL, "Invalid argument"). */
+START_TEST(wrong_password_reads_as_logon_failure)
+{
+    with_module(_i, "wrong-password");
+    struct peer c = {0}, s = {0};
+    unsigned char *tok, *reply;
+    size_t len, reply_len;
+    ck_assert_int_eq(acquire_outbound_password("NTLM", realm_env("GSS_SSPI_TEST_USER"),
+                                               realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
+                                               "not-the-password", NULL, &c.cred),
+                     SEC_E_OK);
+    acquire_inbound("Negotiate", &s.cred);
+    ck_assert_int_eq(step(&c, true, NULL, 0, &tok, &len), SEC_I_CONTINUE_NEEDED);
+    ck_assert_int_eq(step(&s, false, tok, len, &reply, &reply_len), SEC_I_CONTINUE_NEEDED);
+    free(tok);
+    ck_assert_int_eq(step(&c, true, reply, reply_len, &tok, &len), SEC_E_OK);
+    free(reply);
+    ck_assert_int_eq(step(&s, false, tok, len, &reply, &reply_len), SEC_E_LOGON_DENIED);
+    free(tok);
+    free(reply);
+    char *text = context_last_error(&s.ctx);
+    ck_assert_msg(strstr(text, "logon failure") != NULL && strstr(text, "Invalid argument") == NULL,
+                  "last error: %s", text);
+    free(text);
+    peers_free(&c, &s);
+}
+END_TEST
+
+/* A first token that fails in the mechanism leaves no context: the thread
+ * still has the reason, without a "; Success" for a minor of 0. */
+START_TEST(first_failure_reason_for_the_thread)
+{
+    with_module(_i, "first-failure");
+    static const unsigned char junk_ap_req[] = {
+        0x60, 0x12, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02,
+        0x02, 0x01, 0x00, 0x6e, 0x03, 0x02, 0x01, 0x05};
+    struct peer s = {0};
+    unsigned char *reply;
+    size_t reply_len;
+    acquire_inbound("Negotiate", &s.cred);
+    ck_assert_int_eq(step(&s, false, junk_ap_req, sizeof(junk_ap_req), &reply, &reply_len),
+                     SEC_E_INVALID_TOKEN);
+    free(reply);
+    ck_assert(!s.have);
+    SecPkgContext_GssLastError err;
+    ck_assert_int_eq(GssSspiGetLastError(&err), SEC_E_OK);
+    ck_assert_int_eq(err.Status, SEC_E_INVALID_TOKEN);
+    ck_assert_ptr_nonnull(err.Text);
+    ck_assert_msg(strstr(err.Text, "does not decode") != NULL && strstr(err.Text, "Success") == NULL,
+                  "thread error: %s", err.Text);
+    FreeContextBuffer(err.Text);
+    FreeCredentialsHandle(&s.cred);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("compat");
@@ -807,5 +873,10 @@ int main(void)
     tcase_add_loop_test(live, mic_over_rewritten_negotiate_is_refused, 0, 2);
     tcase_add_loop_test(live, bare_ap_req_is_accepted, 0, 4);
     suite_add_tcase(s, live);
+    TCase *errors = tcase_create("errors");
+    tcase_set_timeout(errors, 60);
+    tcase_add_loop_test(errors, wrong_password_reads_as_logon_failure, 0, 2);
+    tcase_add_loop_test(errors, first_failure_reason_for_the_thread, 0, 2);
+    suite_add_tcase(s, errors);
     return run_suite(s);
 }
