@@ -26,6 +26,7 @@ gss_OID_desc ext_ntlm_version = EXT("\x02");
 gss_OID_desc ext_channel_bindings = EXT("\x03");
 gss_OID_desc ext_last_error = EXT("\x04");
 gss_OID_desc ext_policy_status = EXT("\x05");
+gss_OID_desc ext_ntlm_policy = EXT("\x06");
 
 static const struct {
     OM_uint32 code;
@@ -282,6 +283,14 @@ OM_uint32 ext_mech_invoke(OM_uint32 *minor, gss_const_OID object, gss_buffer_t v
         put_le32(out, p->valid ? 0 : 1);
         memcpy(out + 4, text, (size_t)n);
         free(text);
+    } else if (oid_equal(object, &ext_ntlm_policy)) {
+        /* enum ntlm_mode has the values of GSS_SSPI_NEG_NTLM_POLICY_*. */
+        const struct policy *p = policy_current();
+        len = 8;
+        if ((out = malloc(len)) == NULL)
+            goto nomem;
+        put_le32(out, p->valid ? (uint32_t)p->ntlm : GSS_SSPI_NEG_NTLM_POLICY_DENY);
+        put_le32(out + 4, p->valid ? (uint32_t)p->ntlm_v1 : GSS_SSPI_NEG_NTLM_POLICY_DENY);
     } else {
         *handled = false;
         return GSS_S_UNAVAILABLE;

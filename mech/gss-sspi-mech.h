@@ -16,6 +16,7 @@
  * there, see below):
  *   GSS_SSPI_NEGOTIATE_OID_LAST_ERROR        the mechanism's own minor code
  *   GSS_SSPI_NEGOTIATE_OID_POLICY_STATUS     the policy file in force
+ *   GSS_SSPI_NEGOTIATE_OID_NTLM_POLICY       whether NTLM is accepted
  * A process without the module gets GSS_S_BAD_MECH (invoke) or an error
  * from the mechanism (inquire); callers fall back to what they know.
  */
@@ -66,6 +67,15 @@
  *      cannot be written and "; syslog: N audit lines dropped (socket full)"
  *      once the syslog daemon's queue has refused lines (N since loading). */
 #define GSS_SSPI_NEGOTIATE_OID_POLICY_STATUS_DER GSS_SSPI_NEGOTIATE_EXT_OID_DER("\x05")
+/* .2.6 NTLM_POLICY (gssspi_mech_invoke): le32 ntlm, le32 ntlm_v1, each a
+ *      GSS_SSPI_NEG_NTLM_POLICY_*; an invalid policy file reads as DENY (the
+ *      module then refuses every acceptor).  A server asks it before it
+ *      offers "WWW-Authenticate: NTLM" (tools/demo_server.c). */
+#define GSS_SSPI_NEGOTIATE_OID_NTLM_POLICY_DER GSS_SSPI_NEGOTIATE_EXT_OID_DER("\x06")
+
+#define GSS_SSPI_NEG_NTLM_POLICY_ALLOW 0
+#define GSS_SSPI_NEG_NTLM_POLICY_AUDIT 1
+#define GSS_SSPI_NEG_NTLM_POLICY_DENY 2
 
 #define GSS_SSPI_NEG_PACKAGE_UNKNOWN 0
 #define GSS_SSPI_NEG_PACKAGE_KERBEROS 1

@@ -110,7 +110,7 @@ void init_frame_set(bool active, bool *saved);
 
 /* ---- extensions.c: our OIDs, errors, the last error of a thread --------------- */
 extern gss_OID_desc ext_negotiation_info, ext_ntlm_version, ext_channel_bindings, ext_last_error,
-    ext_policy_status;
+    ext_policy_status, ext_ntlm_policy;
 /* Innermost failure of the outermost call on this thread. */
 void last_error_begin(bool *outermost);
 void last_error_note(OM_uint32 major, OM_uint32 minor, gss_const_OID mech);
@@ -130,6 +130,7 @@ char *ext_error_describe(OM_uint32 minor);
 char *status_text(OM_uint32 major, OM_uint32 minor);
 
 /* ---- policy.c ------------------------------------------------------------------ */
+/* Same values as GSS_SSPI_NEG_NTLM_POLICY_* (the NTLM_POLICY extension). */
 enum ntlm_mode { NTLM_ALLOW, NTLM_AUDIT, NTLM_DENY };
 enum cb_mode { CB_NONE, CB_ALLOW, CB_REQUIRE };
 enum tristate { TRI_AUTO, TRI_YES, TRI_NO };

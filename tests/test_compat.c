@@ -15,6 +15,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "der.h"
@@ -847,6 +848,42 @@ START_TEST(first_failure_reason_for_the_thread)
 }
 END_TEST
 
+/* ---- the demo server offers NTLM only when the module's policy accepts it ------------- */
+START_TEST(demo_offers_ntlm_as_policy_says)
+{
+    load_negotiate_module();
+    use_policy(_i ? "demo-allow" : "demo-deny", _i ? "ntlm = audit\n" : "ntlm = deny\n");
+    const char *top = getenv("top_builddir") ? getenv("top_builddir") : ".";
+    char server[1024], port[16], cmd[1200], line[512], headers[8192] = "";
+    int out[2];
+    snprintf(server, sizeof(server), "%s/tools/sspi-demo-server", top);
+    snprintf(port, sizeof(port), "%d", 20000 + (int)(getpid() % 20000));
+    ck_assert_int_eq(pipe(out), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        close(out[0]);
+        execl(server, server, "--port", port, "--max-connections", "1", (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    FILE *from = fdopen(out[0], "r");
+    ck_assert_msg(fgets(line, sizeof(line), from) && strstr(line, "listening"), "server: %s",
+                  line);
+    snprintf(cmd, sizeof(cmd), "curl -s -D - -o /dev/null http://127.0.0.1:%s/", port);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    headers[fread(headers, 1, sizeof(headers) - 1, p)] = '\0';
+    pclose(p);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    fclose(from);
+    ck_assert_msg(strstr(headers, "WWW-Authenticate: Negotiate") != NULL, "%s", headers);
+    ck_assert_msg((strstr(headers, "WWW-Authenticate: NTLM") != NULL) == (_i == 1), "%s", headers);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("compat");
@@ -877,6 +914,7 @@ int main(void)
     tcase_set_timeout(errors, 60);
     tcase_add_loop_test(errors, wrong_password_reads_as_logon_failure, 0, 2);
     tcase_add_loop_test(errors, first_failure_reason_for_the_thread, 0, 2);
+    tcase_add_loop_test(errors, demo_offers_ntlm_as_policy_says, 0, 2);
     suite_add_tcase(s, errors);
     return run_suite(s);
 }
