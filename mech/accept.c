@@ -18,6 +18,7 @@
 
 #include "gssi.h"
 #include "mech_internal.h"
+#include "ntlm_errors.h"
 #include "token_frame.h"
 
 static _Thread_local struct accept_frame *current_frame;
@@ -202,8 +203,10 @@ static char *failure_text(OM_uint32 major, OM_uint32 minor)
     gss_OID_desc mech;
     if (last_error_get(&imaj, &imin, &mech)) {
         const char *own = ext_error_text(imin);
-        if (own != NULL)
-            return strdup(own);
+        const struct ntlm_errno_meaning *ntlm =
+            oid_equal(&mech, &oid_ntlmssp) ? ntlm_errno_meaning(imaj, imin) : NULL;
+        if (own != NULL || ntlm != NULL)
+            return strdup(own ? own : ntlm->text);
         return status_text(imaj, imin);
     }
     return status_text(major, minor);

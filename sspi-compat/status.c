@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "gss-sspi-mech.h"
+#include "ntlm_errors.h"
 
 struct major_row {
     OM_uint32 routine;
@@ -92,26 +93,6 @@ static const struct minor_row minor_table[] = {
 
 #define ROWS(t) (sizeof(t) / sizeof((t)[0]))
 
-/* gss-ntlmssp (1.2.0) reports its acceptor's failures with errno values;
- * the routine error says which check failed.  Only for that mechanism (or
- * SPNEGO, or a mechanism not yet known) do they mean anything here. */
-static const struct {
-    OM_uint32 routine, minor;
-    SECURITY_STATUS status;
-    const char *text; /* what strerror's text means here */
-} ntlm_errno_table[] = {
-    {GSS_S_FAILURE, EINVAL, SEC_E_LOGON_DENIED,
-     "logon failure: the NTLM response does not verify (wrong password)"},
-    {GSS_S_FAILURE, EACCES, SEC_E_LOGON_DENIED,
-     "logon failure: unknown user or domain (not in the NTLM user file)"},
-    {GSS_S_FAILURE, ENOENT, SEC_E_LOGON_DENIED,
-     "logon failure: unknown user or domain (not in the NTLM user file)"},
-    {GSS_S_FAILURE, EPERM, SEC_E_LOGON_DENIED, "logon failure: the account may not log on"},
-    /* The MIC does not verify; 1.2.0 reports bindings that differ the same
-     * way (accept.c tells the two apart). */
-    {GSS_S_DEFECTIVE_TOKEN, EACCES, SEC_E_MESSAGE_ALTERED,
-     "the NTLM MIC or channel bindings do not verify"},
-};
 
 /* The mechglue keeps minor codes apart per mechanism: the first mechanism to
  * report a value keeps it, another one reporting the same value (SPNEGO
@@ -187,9 +168,9 @@ static OM_uint32 minor_unmasked(OM_uint32 minor)
     for (size_t i = 0; i < ROWS(minor_table) && found == minor; i++)
         if (same_text(text, minor_table[i].minor))
             found = minor_table[i].minor;
-    for (size_t i = 0; i < ROWS(ntlm_errno_table) && found == minor; i++)
-        if (same_text(text, ntlm_errno_table[i].minor))
-            found = ntlm_errno_table[i].minor;
+    for (size_t i = 0; i < ntlm_errno_meaning_count && found == minor; i++)
+        if (same_text(text, ntlm_errno_meanings[i].minor))
+            found = ntlm_errno_meanings[i].minor;
 out:
     free(text);
     return found;
@@ -226,9 +207,9 @@ SECURITY_STATUS status_from_gss(OM_uint32 major, OM_uint32 minor, enum gss_role 
     bool maybe_ntlm =
         mech == GSS_C_NO_OID || oid_equal(mech, &oid_ntlmssp) || oid_equal(mech, &oid_spnego);
     if (role == ROLE_ACCEPTOR && maybe_ntlm) {
-        for (size_t i = 0; i < ROWS(ntlm_errno_table); i++)
-            if (ntlm_errno_table[i].routine == routine && ntlm_errno_table[i].minor == minor)
-                return ntlm_errno_table[i].status;
+        const struct ntlm_errno_meaning *m = ntlm_errno_meaning(major, minor);
+        if (m != NULL)
+            return m->status;
     }
     for (size_t i = 0; i < ROWS(minor_table); i++)
         if (minor_table[i].minor == minor) {
@@ -314,12 +295,8 @@ static const char *ntlm_errno_text(OM_uint32 major, OM_uint32 minor, gss_const_O
         mech == GSS_C_NO_OID || oid_equal(mech, &oid_ntlmssp) || oid_equal(mech, &oid_spnego);
     if (!maybe_ntlm || !GSS_ERROR(major))
         return NULL;
-    minor = status_mech_minor(major, minor);
-    for (size_t i = 0; i < ROWS(ntlm_errno_table); i++)
-        if (ntlm_errno_table[i].routine == GSS_ROUTINE_ERROR(major) &&
-            ntlm_errno_table[i].minor == minor)
-            return ntlm_errno_table[i].text;
-    return NULL;
+    const struct ntlm_errno_meaning *m = ntlm_errno_meaning(major, status_mech_minor(major, minor));
+    return m ? m->text : NULL;
 }
 
 char *status_gss_text(OM_uint32 major, OM_uint32 minor, gss_const_OID mech)

@@ -818,6 +818,10 @@ START_TEST(wrong_password_reads_as_logon_failure)
                   "last error: %s", text);
     free(text);
     peers_free(&c, &s);
+    if (_i)
+        expect_audit("result=failure package=NTLM");
+    if (_i)
+        expect_audit("reason=\"logon failure: the NTLM response does not verify");
 }
 END_TEST
 
