@@ -10,7 +10,8 @@
  * with the client's tokens reshaped the way curl, impacket and hostile
  * clients send them, once with the library's own layer and once through
  * gss-sspi-negotiate (GSS_MECH_CONFIG; the library then leaves the tokens
- * to the module).  Each test runs in a process of its own (check's fork),
+ * to the module), and for NTLM also with a plain GSS acceptor over the
+ * module (what any GSS application gets).  Each test runs in a process of its own (check's fork),
  * so a module test loads the module before its first GSS call.
  */
 #include <stdlib.h>
@@ -514,7 +515,38 @@ struct peer {
     CredHandle cred;
     CtxtHandle ctx;
     bool have;
+    /* A plain GSS acceptor instead (any GSS application under the module). */
+    bool gss;
+    gss_ctx_id_t gctx;
+    gss_name_t src;
+    OM_uint32 major, minor;
 };
+
+/* A GSS acceptor's answer in the SSPI terms the tests compare with. */
+static SECURITY_STATUS gss_accept_step(struct peer *p, const void *in, size_t in_len,
+                                       unsigned char **out, size_t *out_len)
+{
+    static const struct {
+        OM_uint32 major;
+        SECURITY_STATUS status;
+    } as_sspi[] = {{GSS_S_COMPLETE, SEC_E_OK},
+                   {GSS_S_CONTINUE_NEEDED, SEC_I_CONTINUE_NEEDED},
+                   {GSS_S_DEFECTIVE_TOKEN, SEC_E_INVALID_TOKEN}};
+    OM_uint32 tmp;
+    gss_buffer_desc gin = {in_len, (void *)in}, gout = GSS_C_EMPTY_BUFFER;
+    gss_release_name(&tmp, &p->src);
+    p->major = gss_accept_sec_context(&p->minor, &p->gctx, GSS_C_NO_CREDENTIAL, &gin,
+                                      GSS_C_NO_CHANNEL_BINDINGS, &p->src, NULL, &gout, NULL, NULL,
+                                      NULL);
+    *out = malloc(gout.length + 1);
+    memcpy(*out, gout.value ? gout.value : "", gout.length);
+    *out_len = gout.length;
+    gss_release_buffer(&tmp, &gout);
+    for (size_t i = 0; i < sizeof(as_sspi) / sizeof(as_sspi[0]); i++)
+        if (as_sspi[i].major == p->major)
+            return as_sspi[i].status;
+    return SEC_E_INTERNAL_ERROR;
+}
 
 static SECURITY_STATUS step(struct peer *p, bool client, const void *in, size_t in_len,
                             unsigned char **out, size_t *out_len)
@@ -523,6 +555,8 @@ static SECURITY_STATUS step(struct peer *p, bool client, const void *in, size_t 
     SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
     ULONG attrs = 0;
     TimeStamp ts;
+    if (!client && p->gss)
+        return gss_accept_step(p, in, in_len, out, out_len);
     SECURITY_STATUS s =
         client ? InitializeSecurityContextA(
                      &p->cred, p->have ? &p->ctx : NULL, (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN"),
@@ -555,6 +589,9 @@ static void peers_ntlm(struct peer *client, struct peer *server, const char *pac
 
 static void peers_free(struct peer *client, struct peer *server)
 {
+    OM_uint32 tmp;
+    gss_release_name(&tmp, &server->src);
+    gss_delete_sec_context(&tmp, &server->gctx, GSS_C_NO_BUFFER);
     struct peer *both[] = {client, server};
     for (size_t i = 0; i < 2; i++) {
         if (both[i]->have)
@@ -624,14 +661,19 @@ static void expect_rule(bool module, const char *rule)
         expect_audit(want);
 }
 
+/* The acceptor of a live test (_i): 0 libgss-sspi with its own layer, 1
+ * libgss-sspi over gss-sspi-negotiate, 2 a plain GSS acceptor over the module. */
+enum acceptor { LIBRARY, LIBRARY_MODULE, GSS_MODULE, ACCEPTOR_COUNT };
+
 /* A real NTLM exchange up to the client's AUTHENTICATE (in *auth), the
  * NEGOTIATE reshaped like curl's when curl_negotiate. */
-static void ntlm_to_authenticate(struct peer *c, struct peer *s, bool curl_negotiate,
-                                 unsigned char **auth, size_t *len)
+static void ntlm_to_authenticate(enum acceptor acceptor, struct peer *c, struct peer *s,
+                                 bool curl_negotiate, unsigned char **auth, size_t *len)
 {
     unsigned char *tok, *reply;
     size_t tok_len, reply_len;
     peers_ntlm(c, s, "NTLM");
+    s->gss = acceptor == GSS_MODULE;
     ck_assert_int_eq(step(c, true, NULL, 0, &tok, &tok_len), SEC_I_CONTINUE_NEEDED);
     if (curl_negotiate) {
         strip_negotiate_version(tok, &tok_len);
@@ -647,24 +689,58 @@ static void ntlm_to_authenticate(struct peer *c, struct peer *s, bool curl_negot
     free(reply);
 }
 
-/* _i: 0 the library's own layer, 1 through gss-sspi-negotiate. */
+/* A plain GSS acceptor's context: who, and the client's sealed message
+ * (NTLM: signature then data, as gss_wrap makes it) unwraps. */
+static void check_gss_acceptor(struct peer *c, struct peer *s)
+{
+    OM_uint32 minor;
+    gss_buffer_desc name = GSS_C_EMPTY_BUFFER, wrapped, clear = GSS_C_EMPTY_BUFFER;
+    char *want = ntlm_user_name(realm_env("GSS_SSPI_TEST_USER"));
+    ck_assert(!GSS_ERROR(gss_display_name(&minor, s->src, &name, NULL)));
+    /* gss-ntlmssp 1.2.0 counts the name's terminating NUL in its length. */
+    size_t n = strnlen(name.value, name.length);
+    ck_assert_msg(n == strlen(want) && memcmp(name.value, want, n) == 0,
+                  "GSS name \"%.*s\" (%zu bytes), want \"%s\"", (int)name.length,
+                  (char *)name.value, name.length, want);
+    gss_release_buffer(&minor, &name);
+    free(want);
+    unsigned char sig[16], msg[32];
+    char data[] = "compat layer";
+    SecBuffer b[2] = {{sizeof(sig), SECBUFFER_TOKEN, sig}, {sizeof(data), SECBUFFER_DATA, data}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+    ck_assert_int_eq(EncryptMessage(&c->ctx, 0, &d, 0), SEC_E_OK);
+    ck_assert_uint_eq(b[0].cbBuffer, sizeof(sig));
+    memcpy(msg, sig, sizeof(sig));
+    memcpy(msg + sizeof(sig), data, sizeof(data));
+    wrapped = (gss_buffer_desc){sizeof(sig) + sizeof(data), msg};
+    ck_assert(!GSS_ERROR(gss_unwrap(&minor, s->gctx, &wrapped, &clear, NULL, NULL)));
+    ck_assert_int_eq(clear.length, sizeof(data));
+    ck_assert_str_eq(clear.value, "compat layer");
+    gss_release_buffer(&minor, &clear);
+}
+
 START_TEST(curl_shaped_ntlm_handshake)
 {
-    with_module(_i, "curl-shaped");
+    with_module(_i != LIBRARY, "curl-shaped");
     struct peer c, s;
     unsigned char *tok, *reply;
     size_t len, reply_len;
-    ntlm_to_authenticate(&c, &s, true, &tok, &len);
+    ntlm_to_authenticate(_i, &c, &s, true, &tok, &len);
     auth_to_offset_64(tok, &len);
     ck_assert_int_eq(step(&s, false, tok, len, &reply, &reply_len), SEC_E_OK);
     free(tok);
     free(reply);
-    char *who = context_user_name(&s.ctx), *want = ntlm_user_name(realm_env("GSS_SSPI_TEST_USER"));
-    ck_assert_str_eq(who, want);
-    free(who);
-    free(want);
-    seal_roundtrip(&c.ctx, &s.ctx);
-    seal_roundtrip(&s.ctx, &c.ctx);
+    if (_i == GSS_MODULE) {
+        check_gss_acceptor(&c, &s);
+    } else {
+        char *who = context_user_name(&s.ctx);
+        char *want = ntlm_user_name(realm_env("GSS_SSPI_TEST_USER"));
+        ck_assert_str_eq(who, want);
+        free(who);
+        free(want);
+        seal_roundtrip(&c.ctx, &s.ctx);
+        seal_roundtrip(&s.ctx, &c.ctx);
+    }
     peers_free(&c, &s);
     expect_rule(_i, "ntlm-auth-version-at-64");
 }
@@ -674,16 +750,30 @@ END_TEST
  * EncryptedRandomSessionKey emptied: gss-ntlmssp 1.2.0 would segfault. */
 START_TEST(empty_session_key_is_refused)
 {
-    with_module(_i, "empty-key");
+    with_module(_i != LIBRARY, "empty-key");
     struct peer c, s;
     unsigned char *tok, *reply;
     size_t len, reply_len;
-    ntlm_to_authenticate(&c, &s, false, &tok, &len);
+    ntlm_to_authenticate(_i, &c, &s, false, &tok, &len);
     ck_assert_uint_eq(ntlm_le16(tok + NTLM_AUTH_SESSION_KEY_AT), 16);
     put_field(tok, NTLM_AUTH_SESSION_KEY_AT, 0, ntlm_le32(tok + NTLM_AUTH_SESSION_KEY_AT + 4));
     ck_assert_int_eq(step(&s, false, tok, len, &reply, &reply_len), SEC_E_INVALID_TOKEN);
     free(tok);
     free(reply);
+    if (_i == GSS_MODULE) {
+        /* Any GSS application: GSS_S_DEFECTIVE_TOKEN, and the module's reason. */
+        OM_uint32 minor, ctx = 0;
+        gss_buffer_desc why = GSS_C_EMPTY_BUFFER;
+        ck_assert_int_eq(s.major, GSS_S_DEFECTIVE_TOKEN);
+        ck_assert(!GSS_ERROR(gss_display_status(&minor, s.minor, GSS_C_MECH_CODE, GSS_C_NO_OID,
+                                                &ctx, &why)));
+        ck_assert_msg(memmem(why.value, why.length, "compatibility layer", 19) != NULL, "%.*s",
+                      (int)why.length, (char *)why.value);
+        gss_release_buffer(&minor, &why);
+        peers_free(&c, &s);
+        expect_rule(true, "ntlm-session-key-length");
+        return;
+    }
     /* The reason, on the context and for the thread. */
     char *text = context_last_error(&s.ctx);
     ck_assert_msg(strstr(text, "compatibility layer") != NULL, "last error: %s", text);
@@ -909,8 +999,8 @@ int main(void)
     suite_add_tcase(s, rules);
     TCase *live = tcase_create("live");
     tcase_set_timeout(live, 60);
-    tcase_add_loop_test(live, curl_shaped_ntlm_handshake, 0, 2);
-    tcase_add_loop_test(live, empty_session_key_is_refused, 0, 2);
+    tcase_add_loop_test(live, curl_shaped_ntlm_handshake, 0, ACCEPTOR_COUNT);
+    tcase_add_loop_test(live, empty_session_key_is_refused, 0, ACCEPTOR_COUNT);
     tcase_add_loop_test(live, mic_over_rewritten_negotiate_is_refused, 0, 2);
     tcase_add_loop_test(live, bare_ap_req_is_accepted, 0, 4);
     suite_add_tcase(s, live);
