@@ -26,6 +26,27 @@ bool der_next(struct der *d, unsigned char *tag, struct der *value)
     return true;
 }
 
+size_t der_missing(const unsigned char *p, size_t len)
+{
+    size_t n = 0, total;
+    if (len < 2)
+        return 2 - len;
+    if (p[1] < 0x80) {
+        total = 2 + (size_t)p[1];
+    } else {
+        n = p[1] & 0x7F;
+        if (n == 0 || n > 4)
+            return 0;
+        if (len < 2 + n)
+            return 2 + n - len;
+        size_t value = 0;
+        for (size_t i = 0; i < n; i++)
+            value = value << 8 | p[2 + i];
+        total = 2 + n + value;
+    }
+    return len < total ? total - len : 0;
+}
+
 size_t der_header_size(size_t len)
 {
     size_t n = 1;

@@ -18,6 +18,11 @@ struct der {
  * it.  False, and nothing read, when the lengths do not fit. */
 bool der_next(struct der *d, unsigned char *tag, struct der *value);
 
+/* How many bytes the TLV starting at p still lacks, by its header: the
+ * header's own missing bytes when len cuts it, 0 when it is complete or its
+ * length is not one we read (indefinite, or more than 4 octets). */
+size_t der_missing(const unsigned char *p, size_t len);
+
 /* Bytes of the tag and length octets of a value of len bytes. */
 size_t der_header_size(size_t len);
 /* Writes tag and the length octets of len at out; returns the end. */
