@@ -901,6 +901,50 @@ START_TEST(bare_ap_req_is_accepted)
 }
 END_TEST
 
+/* ---- reference vectors ([MS-NLMP] 4.2, ntlm-auth's MIC exchange) ----------------------------- */
+START_TEST(reference_vectors)
+{
+    size_t v1_len, v2_len, mic_len, neg_len;
+    unsigned char *v1 = read_data("ms-nlmp-4.2.2-authenticate.bin", &v1_len);
+    unsigned char *v2 = read_data("ms-nlmp-4.2.4-authenticate.bin", &v2_len);
+    unsigned char *mic = read_data("ntlm-auth-mic-authenticate.bin", &mic_len);
+    unsigned char *neg = read_data("ntlm-auth-mic-negotiate.bin", &neg_len);
+    struct compat_result res;
+    /* Well-formed messages are left alone, whatever the layer remembers,
+     * except a MIC after a NEGOTIATE the layer had to rewrite. */
+    for (unsigned bits = 0; bits < 8; bits++) {
+        struct compat_state st = {.negotiate_rewritten = bits & 1,
+                                  .challenge_seen = (bits & 2) != 0,
+                                  .challenge_flags = (bits & 4) ? NTLM_FLAG_KEY_EXCH : 0};
+        ck_assert_int_eq(run(&st, v1, v1_len, &res), COMPAT_PASS);
+        ck_assert_int_eq(run(&st, v2, v2_len, &res), COMPAT_PASS);
+        ck_assert_int_eq(run(&st, neg, neg_len, &res), COMPAT_PASS);
+        ck_assert_int_eq(run(&st, mic, mic_len, &res), (bits & 1) ? COMPAT_REFUSE : COMPAT_PASS);
+    }
+    /* The same messages, broken the ways the rules are about. */
+    struct compat_state kx = {.challenge_seen = true, .challenge_flags = NTLM_FLAG_KEY_EXCH};
+    put_field(v2, NTLM_AUTH_SESSION_KEY_AT, 0, ntlm_le32(v2 + NTLM_AUTH_SESSION_KEY_AT + 4));
+    ck_assert_int_eq(run(&kx, v2, v2_len, &res), COMPAT_REFUSE);
+    ck_assert_str_eq(res.rule, "ntlm-session-key-length");
+    put_field(v1, NTLM_AUTH_LM_AT, 0, ntlm_le32(v1 + NTLM_AUTH_LM_AT + 4));
+    ck_assert_int_eq(run(&kx, v1, v1_len, &res), COMPAT_REFUSE);
+    ck_assert_str_eq(res.rule, "ntlm-v1-short-lm");
+    /* Without Version but with its payload (46 bytes): gss-ntlmssp takes it
+     * as it is; emptied down to the fixed 32 bytes it needs the rule. */
+    strip_negotiate_version(neg, &neg_len);
+    ck_assert_uint_eq(neg_len, 46);
+    ck_assert_int_eq(run(&kx, neg, neg_len, &res), COMPAT_PASS);
+    put_field(neg, NTLM_NEG_DOMAIN_AT, 0, 0);
+    put_field(neg, NTLM_NEG_WORKSTATION_AT, 0, 0);
+    ck_assert_int_eq(run(&kx, neg, 32, &res), COMPAT_REWRITE);
+    compat_result_clear(&res);
+    free(v1);
+    free(v2);
+    free(mic);
+    free(neg);
+}
+END_TEST
+
 /* ---- error texts ---------------------------------------------------------------------------- */
 /* A wrong NTLM password: a logon failure, said so (gss-ntlmssp's minor is
  * EINVAL, "Invalid argument"). */
@@ -1017,6 +1061,7 @@ int main(void)
     tcase_add_test(rules, bare_ap_req_inside_spnego);
     tcase_add_test(rules, der_missing_bytes);
     tcase_add_test(rules, rule_table_is_documented);
+    tcase_add_test(rules, reference_vectors);
     suite_add_tcase(s, rules);
     TCase *live = tcase_create("live");
     tcase_set_timeout(live, 60);
