@@ -272,6 +272,7 @@ const size_t compat_rule_count = sizeof(compat_rules) / sizeof(compat_rules[0]);
 _Static_assert(sizeof(rule_fns) / sizeof(rule_fns[0]) ==
                    sizeof(compat_rules) / sizeof(compat_rules[0]),
                "one function per rule");
+_Static_assert(sizeof(rule_fns) / sizeof(rule_fns[0]) <= 32, "fired_rules has 32 bits");
 
 static enum compat_verdict run_rules(struct compat_state *st, const struct mech_token *t,
                                      struct compat_result *res)
@@ -281,6 +282,7 @@ static enum compat_verdict run_rules(struct compat_state *st, const struct mech_
         if (v != COMPAT_PASS) {
             res->rule = compat_rules[i].name;
             res->verdict = v;
+            st->fired_rules |= 1u << i;
             return v;
         }
     }
@@ -347,6 +349,23 @@ void compat_accept_output(struct compat_state *state, const void *token, size_t 
         state->challenge_seen = true;
         state->challenge_flags = ntlm_le32(inner.p + NTLM_CHAL_FLAGS_AT);
     }
+}
+
+const char *compat_fired_names(const struct compat_state *state, char *buf, size_t size)
+{
+    size_t used = 0;
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+    for (size_t i = 0; i < compat_rule_count; i++) {
+        if (!(state->fired_rules & (1u << i)))
+            continue;
+        int n = snprintf(buf + used, size - used, "%s%s", used ? "," : "", compat_rules[i].name);
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+    return buf;
 }
 
 void compat_result_clear(struct compat_result *res)

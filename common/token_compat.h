@@ -25,6 +25,7 @@ struct compat_state {
     bool challenge_seen;
     uint32_t challenge_flags; /* the flags the acceptor's CHALLENGE negotiated */
     const char *fired;        /* name of the last rule that fired, NULL if none */
+    uint32_t fired_rules;     /* every rule that fired: bit i = compat_rules[i] */
 };
 
 enum compat_verdict {
@@ -48,6 +49,9 @@ enum compat_verdict compat_accept_input(struct compat_state *state, const char *
 /* The acceptor's token, after the mechanism produced it. */
 void compat_accept_output(struct compat_state *state, const void *token, size_t len);
 void compat_result_clear(struct compat_result *res);
+/* The names of every rule that fired in this exchange, comma-separated, in
+ * buf ("" when none); returns buf. */
+const char *compat_fired_names(const struct compat_state *state, char *buf, size_t size);
 
 /* The rule table, for documentation and tests. */
 struct compat_rule {

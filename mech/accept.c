@@ -85,6 +85,7 @@ static void audit_context(struct ictx *ctx, gss_name_t client, OM_uint32 flags, 
         return;
     ctx->audited = true;
     char *who = defer ? NULL : name_text(client);
+    char rules[256]; /* audit_defer keeps a copy */
     /* The ticket's server once the ticket decrypted; NTLM names none. */
     const char *service = ctx->complete && ctx->service[0] ? ctx->service : NULL;
     int package = package_of(ctx->actual_mech);
@@ -105,7 +106,8 @@ static void audit_context(struct ictx *ctx, gss_name_t client, OM_uint32 flags, 
         .ntlm_v1_policy = package == GSS_SSPI_NEG_PACKAGE_NTLM
                               ? policy_ntlm_mode_name(ctx->policy->ntlm_v1)
                               : NULL,
-        .compat = ctx->compat.fired,
+        .compat = ctx->compat.fired ? compat_fired_names(&ctx->compat, rules, sizeof(rules))
+                                    : NULL,
     };
     if (defer)
         audit_defer(ctx->policy, &rec, client);

@@ -8,7 +8,7 @@
  *   ntlm=- cb=matched flags=mutual,replay,sequence,conf,integ,chbound ntlm_policy=-
  *   ntlm_v1_policy=-
  *
- * (one line), with compat=<rule> after ntlm_v1_policy when the
+ * (one line), with compat=<rule,...> after ntlm_v1_policy when the
  * token-compatibility layer rewrote or refused a token of the context.
  * Names come from the network: every value is quoted and escaped so that no
  * client can forge a field or a line.
@@ -348,6 +348,7 @@ static _Thread_local struct {
     const struct policy *policy;
     struct audit_record rec;
     char service[256];
+    char compat[256];
     char *client;
 } pending;
 
@@ -355,6 +356,7 @@ static void pending_emit(const char *client)
 {
     pending.rec.client = client ? client : pending.client;
     pending.rec.service = pending.service[0] ? pending.service : NULL;
+    pending.rec.compat = pending.compat[0] ? pending.compat : NULL;
     audit_emit(pending.policy, &pending.rec);
     free(pending.client);
     pending.client = NULL;
@@ -369,6 +371,7 @@ void audit_defer(const struct policy *policy, const struct audit_record *rec, gs
     pending.policy = policy;
     pending.rec = *rec;
     snprintf(pending.service, sizeof(pending.service), "%s", rec->service ? rec->service : "");
+    snprintf(pending.compat, sizeof(pending.compat), "%s", rec->compat ? rec->compat : "");
     pending.client = rec->client ? strdup(rec->client) : NULL;
     pending.rec.reason = NULL; /* only successes wait */
 }

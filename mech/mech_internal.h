@@ -177,7 +177,7 @@ struct audit_record {
     OM_uint32 flags;
     const char *ntlm_policy;    /* "allow"/"audit"/"deny" when NTLM was involved */
     const char *ntlm_v1_policy; /* likewise, the policy for NTLMv1 and LM */
-    const char *compat;         /* the token-compatibility rule that fired, NULL if none */
+    const char *compat;         /* the token-compatibility rules that fired ("a,b"), NULL if none */
 };
 /* The syslog severity of a line: warning for refusals and for what "audit"
  * lets through, notice for failures, info otherwise. */

@@ -267,11 +267,12 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
     if (trace_enabled()) {
         char *who = name_to_string(ctx->peer);
         const struct package *used = package_for_mech(ctx->mech);
+        char rules[256];
         trace("AcceptSecurityContext: authenticated %s with %s%s%s%s", who ? who : "(unknown)",
               used ? used->name : "(unknown mechanism)",
               ctx->token_form == GSS_SSPI_FORM_SPNEGO ? " inside SPNEGO" : "",
-              ctx->compat.fired ? ", compat rule " : "",
-              ctx->compat.fired ? ctx->compat.fired : "");
+              ctx->compat.fired ? ", compat rules " : "",
+              compat_fired_names(&ctx->compat, rules, sizeof(rules)));
         free(who);
     }
     return step_deliver(ctx, &io, SEC_E_OK, &in, &out);
