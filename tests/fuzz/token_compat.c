@@ -56,6 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     }
     compat_result_clear(&res);
+    char names[256];
+    compat_fired_names(&st, names, sizeof(names));
+    FUZZ_CHECK(memchr(names, 0, sizeof(names)) != NULL && (names[0] != '\0') == (st.fired != NULL));
     compat_accept_output(&st, token, len);
     return 0;
 }
