@@ -18,6 +18,8 @@
 
 #include "gssi.h"
 #include "mech_internal.h"
+#include "ntlm_errors.h"
+#include "token_frame.h"
 
 static _Thread_local struct accept_frame *current_frame;
 
@@ -46,18 +48,20 @@ static const struct imech *mech_for_token(gss_cred_id_t cred, const gss_buffer_t
         return ICRED(cred)->mech;
     if (token == GSS_C_NO_BUFFER)
         return NULL;
-    if (ntlm_message_type(token->value, token->length) != NTLM_MSG_NONE)
-        return imech_get(IMECH_NTLMSSP);
-    const unsigned char *p = token->value;
-    size_t len = token->length, i = 2;
-    if (len < 2 || p[0] != 0x60)
+    struct token_class cls;
+    switch (token_classify(token->value, token->length, &cls)) {
+    case TOKEN_NTLMSSP:
+        return ntlm_message_type(token->value, token->length) != NTLM_MSG_NONE
+                   ? imech_get(IMECH_NTLMSSP)
+                   : NULL;
+    case TOKEN_KRB5_BARE: /* the mechglue routes a bare AP-REQ to Kerberos */
+        return imech_get(IMECH_KRB5);
+    case TOKEN_SPNEGO_INIT:
+    case TOKEN_GSS_FRAMED:
+        return imech_find(&cls.mech);
+    default:
         return NULL;
-    if (p[1] & 0x80)
-        i += p[1] & 0x7f;
-    if (i + 2 > len || p[i] != 0x06 || p[i + 1] > len - i - 2)
-        return NULL;
-    gss_OID_desc oid = {p[i + 1], (void *)(p + i + 2)};
-    return imech_find(&oid);
+    }
 }
 
 static char *name_text(gss_name_t name)
@@ -81,6 +85,7 @@ static void audit_context(struct ictx *ctx, gss_name_t client, OM_uint32 flags, 
         return;
     ctx->audited = true;
     char *who = defer ? NULL : name_text(client);
+    char rules[256]; /* audit_defer keeps a copy */
     /* The ticket's server once the ticket decrypted; NTLM names none. */
     const char *service = ctx->complete && ctx->service[0] ? ctx->service : NULL;
     int package = package_of(ctx->actual_mech);
@@ -101,6 +106,8 @@ static void audit_context(struct ictx *ctx, gss_name_t client, OM_uint32 flags, 
         .ntlm_v1_policy = package == GSS_SSPI_NEG_PACKAGE_NTLM
                               ? policy_ntlm_mode_name(ctx->policy->ntlm_v1)
                               : NULL,
+        .compat = ctx->compat.fired ? compat_fired_names(&ctx->compat, rules, sizeof(rules))
+                                    : NULL,
     };
     if (defer)
         audit_defer(ctx->policy, &rec, client);
@@ -145,17 +152,43 @@ static OM_uint32 ntlm_rules(struct ictx *ctx, const gss_buffer_t token)
 
 /* A refusal of ours: the context (if any) stops being usable.  client: the
  * established context's peer when one was authenticated (named in the
- * denied line), else GSS_C_NO_NAME. */
-static OM_uint32 refuse(OM_uint32 *minor, struct ictx *ctx, OM_uint32 major, OM_uint32 code,
-                        gss_name_t client)
+ * denied line), else GSS_C_NO_NAME.  reason: the audit line's, when more
+ * precise than the code's text. */
+static OM_uint32 refuse_why(OM_uint32 *minor, struct ictx *ctx, OM_uint32 major, OM_uint32 code,
+                            gss_name_t client, const char *result, const char *reason)
 {
     OM_uint32 tmp;
-    audit_context(ctx, client, 0, "denied", ext_error_text(code), false);
+    audit_context(ctx, client, 0, result, reason ? reason : ext_error_text(code), false);
     if (ctx->inner != GSS_C_NO_CONTEXT)
         gss_delete_sec_context(&tmp, &ctx->inner, GSS_C_NO_BUFFER);
     *minor = code;
     last_error_note(major, code, &interposer_oid);
     return major;
+}
+
+static OM_uint32 refuse(OM_uint32 *minor, struct ictx *ctx, OM_uint32 major, OM_uint32 code,
+                        gss_name_t client)
+{
+    return refuse_why(minor, ctx, major, code, client, "denied", NULL);
+}
+
+/* The token-compatibility layer (common/token_compat.c), on the client's
+ * token of the outermost call (raw, or the whole SPNEGO token: the nested
+ * call then sees the repaired mechanism token).  *use is what the real
+ * mechanism gets; res owns a rewritten copy.  Returns 0, or the minor code
+ * of a refusal. */
+static OM_uint32 apply_compat(struct ictx *ctx, const gss_buffer_t token,
+                              struct compat_result *res, gss_buffer_desc *use)
+{
+    if (ctx->nested || token == GSS_C_NO_BUFFER)
+        return 0;
+    enum compat_verdict v = compat_accept_input(&ctx->compat, "gss-sspi-negotiate accept",
+                                                token->value, token->length, res);
+    if (v == COMPAT_REWRITE) {
+        use->value = res->token;
+        use->length = res->len;
+    }
+    return v == COMPAT_REFUSE ? GSS_SSPI_NEG_ERR_COMPAT_REFUSED : 0;
 }
 
 static int cb_state_of(const struct ictx *ctx, OM_uint32 flags)
@@ -172,8 +205,10 @@ static char *failure_text(OM_uint32 major, OM_uint32 minor)
     gss_OID_desc mech;
     if (last_error_get(&imaj, &imin, &mech)) {
         const char *own = ext_error_text(imin);
-        if (own != NULL)
-            return strdup(own);
+        const struct ntlm_errno_meaning *ntlm =
+            oid_equal(&mech, &oid_ntlmssp) ? ntlm_errno_meaning(imaj, imin) : NULL;
+        if (own != NULL || ntlm != NULL)
+            return strdup(own ? own : ntlm->text);
         return status_text(imaj, imin);
     }
     return status_text(major, minor);
@@ -187,6 +222,9 @@ OM_uint32 gssi_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
                                   gss_cred_id_t *delegated_cred)
 {
     OM_uint32 major, tmp, flags = 0, code;
+    struct compat_result compat = {0};
+    gss_buffer_desc compat_token = GSS_C_EMPTY_BUFFER;
+    gss_buffer_t token = input_token;
     gss_name_t peer = GSS_C_NO_NAME;
     gss_cred_id_t deleg = GSS_C_NO_CREDENTIAL;
     gss_OID actual = GSS_C_NO_OID;
@@ -251,6 +289,14 @@ OM_uint32 gssi_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
         goto fail;
     }
 
+    if ((code = apply_compat(ctx, input_token, &compat, &compat_token)) != 0) {
+        major = refuse_why(minor, ctx, GSS_S_DEFECTIVE_TOKEN, code, GSS_C_NO_NAME, "failure",
+                           compat.reason);
+        goto fail;
+    }
+    if (compat.verdict == COMPAT_REWRITE)
+        token = &compat_token;
+
     gss_channel_bindings_t bindings = input_chan_bindings;
     if (!ctx->nested && ctx->policy->channel_bindings == CB_NONE)
         bindings = GSS_C_NO_CHANNEL_BINDINGS;
@@ -263,10 +309,12 @@ OM_uint32 gssi_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
         frame = (struct accept_frame){ctx, ctx->policy};
         accept_frame_push(&frame, &saved);
     }
-    major = gss_accept_sec_context(minor, &ctx->inner, cred, input_token, bindings, &peer, &actual,
+    major = gss_accept_sec_context(minor, &ctx->inner, cred, token, bindings, &peer, &actual,
                                    output_token, &flags, time_rec, delegated_cred ? &deleg : NULL);
     if (ctx->mech->id == IMECH_SPNEGO)
         accept_frame_pop(saved);
+    if (!ctx->nested && output_token != GSS_C_NO_BUFFER)
+        compat_accept_output(&ctx->compat, output_token->value, output_token->length);
     if (actual != GSS_C_NO_OID)
         ctx->actual_mech = actual;
     if (mech_type != NULL)
@@ -322,12 +370,14 @@ OM_uint32 gssi_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
 
 fail:
     gss_release_name(&tmp, &peer);
+    compat_result_clear(&compat);
     gss_release_cred(&tmp, &deleg);
     if (is_new) {
         ictx_free(ctx);
         *context = GSS_C_NO_CONTEXT;
     }
 done:
+    compat_result_clear(&compat);
     last_error_end(outermost);
     return major;
 }

@@ -8,8 +8,10 @@
  *   ntlm=- cb=matched flags=mutual,replay,sequence,conf,integ,chbound ntlm_policy=-
  *   ntlm_v1_policy=-
  *
- * (one line).  Names come from the network: every value is quoted and
- * escaped so that no client can forge a field or a line.
+ * (one line), with compat=<rule,...> after ntlm_v1_policy when the
+ * token-compatibility layer rewrote or refused a token of the context.
+ * Names come from the network: every value is quoted and escaped so that no
+ * client can forge a field or a line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -248,6 +250,8 @@ size_t audit_format(const struct audit_record *rec, time_t when, char buf[LINE_M
     PUT_FIELD(buf, &used, "ntlm_policy", rec->ntlm_policy ? rec->ntlm_policy : "-", false);
     PUT_FIELD(buf, &used, "ntlm_v1_policy", rec->ntlm_v1_policy ? rec->ntlm_v1_policy : "-",
               false);
+    if (rec->compat != NULL)
+        PUT_FIELD(buf, &used, "compat", rec->compat, false);
     if (rec->reason != NULL)
         PUT_FIELD(buf, &used, "reason", rec->reason, true);
     return used;
@@ -344,6 +348,7 @@ static _Thread_local struct {
     const struct policy *policy;
     struct audit_record rec;
     char service[256];
+    char compat[256];
     char *client;
 } pending;
 
@@ -351,6 +356,7 @@ static void pending_emit(const char *client)
 {
     pending.rec.client = client ? client : pending.client;
     pending.rec.service = pending.service[0] ? pending.service : NULL;
+    pending.rec.compat = pending.compat[0] ? pending.compat : NULL;
     audit_emit(pending.policy, &pending.rec);
     free(pending.client);
     pending.client = NULL;
@@ -365,6 +371,7 @@ void audit_defer(const struct policy *policy, const struct audit_record *rec, gs
     pending.policy = policy;
     pending.rec = *rec;
     snprintf(pending.service, sizeof(pending.service), "%s", rec->service ? rec->service : "");
+    snprintf(pending.compat, sizeof(pending.compat), "%s", rec->compat ? rec->compat : "");
     pending.client = rec->client ? strdup(rec->client) : NULL;
     pending.rec.reason = NULL; /* only successes wait */
 }

@@ -26,6 +26,7 @@ gss_OID_desc ext_ntlm_version = EXT("\x02");
 gss_OID_desc ext_channel_bindings = EXT("\x03");
 gss_OID_desc ext_last_error = EXT("\x04");
 gss_OID_desc ext_policy_status = EXT("\x05");
+gss_OID_desc ext_ntlm_policy = EXT("\x06");
 
 static const struct {
     OM_uint32 code;
@@ -44,6 +45,9 @@ static const struct {
     {GSS_SSPI_NEG_ERR_NO_COMMON_MECH,
      "no mechanism of the server's SPNEGO list can be used with this credential"},
     {GSS_SSPI_NEG_ERR_NTLM_MALFORMED, "malformed NTLM AUTHENTICATE message"},
+    {GSS_SSPI_NEG_ERR_COMPAT_REFUSED,
+     "token refused by the token-compatibility layer (it would crash the mechanism, or no "
+     "rewrite can keep its MIC valid)"},
 };
 
 const char *ext_error_text(OM_uint32 minor)
@@ -221,12 +225,12 @@ OM_uint32 ext_inquire_context(OM_uint32 *minor, const struct ictx *ctx, gss_cons
     major = gss_create_empty_buffer_set(minor, data_set);
     if (major != GSS_S_COMPLETE)
         return major;
-    if (oid_eq(object, &ext_negotiation_info)) {
+    if (oid_equal(object, &ext_negotiation_info)) {
         major = negotiation_info(minor, ctx, data_set);
-    } else if (oid_eq(object, &ext_ntlm_version)) {
+    } else if (oid_equal(object, &ext_ntlm_version)) {
         put_le32(buf, (uint32_t)ctx->ntlm_version);
         major = add_buffer(minor, data_set, buf, 4);
-    } else if (oid_eq(object, &ext_channel_bindings)) {
+    } else if (oid_equal(object, &ext_channel_bindings)) {
         put_le32(buf, (uint32_t)ctx->cb_state);
         put_le32(buf + 4, ctx->policy ? (uint32_t)ctx->policy->channel_bindings
                                       : GSS_SSPI_NEG_CB_POLICY_ALLOW);
@@ -245,7 +249,7 @@ OM_uint32 ext_mech_invoke(OM_uint32 *minor, gss_const_OID object, gss_buffer_t v
     size_t len = 0;
     *handled = true;
     *minor = 0;
-    if (oid_eq(object, &ext_last_error)) {
+    if (oid_equal(object, &ext_last_error)) {
         OM_uint32 major, min;
         gss_OID_desc mech;
         if (!last_error_get(&major, &min, &mech))
@@ -256,7 +260,7 @@ OM_uint32 ext_mech_invoke(OM_uint32 *minor, gss_const_OID object, gss_buffer_t v
         put_le32(out, major);
         put_le32(out + 4, min);
         memcpy(out + 8, mech.elements, mech.length);
-    } else if (oid_eq(object, &ext_policy_status)) {
+    } else if (oid_equal(object, &ext_policy_status)) {
         const struct policy *p = policy_current();
         const char *audit = p->audit_file ? audit_file_problem(p) : NULL;
         unsigned long dropped = syslog_dropped();
@@ -279,6 +283,14 @@ OM_uint32 ext_mech_invoke(OM_uint32 *minor, gss_const_OID object, gss_buffer_t v
         put_le32(out, p->valid ? 0 : 1);
         memcpy(out + 4, text, (size_t)n);
         free(text);
+    } else if (oid_equal(object, &ext_ntlm_policy)) {
+        /* enum ntlm_mode has the values of GSS_SSPI_NEG_NTLM_POLICY_*. */
+        const struct policy *p = policy_current();
+        len = 8;
+        if ((out = malloc(len)) == NULL)
+            goto nomem;
+        put_le32(out, p->valid ? (uint32_t)p->ntlm : GSS_SSPI_NEG_NTLM_POLICY_DENY);
+        put_le32(out + 4, p->valid ? (uint32_t)p->ntlm_v1 : GSS_SSPI_NEG_NTLM_POLICY_DENY);
     } else {
         *handled = false;
         return GSS_S_UNAVAILABLE;

@@ -16,6 +16,7 @@
  * there, see below):
  *   GSS_SSPI_NEGOTIATE_OID_LAST_ERROR        the mechanism's own minor code
  *   GSS_SSPI_NEGOTIATE_OID_POLICY_STATUS     the policy file in force
+ *   GSS_SSPI_NEGOTIATE_OID_NTLM_POLICY       whether NTLM is accepted
  * A process without the module gets GSS_S_BAD_MECH (invoke) or an error
  * from the mechanism (inquire); callers fall back to what they know.
  */
@@ -66,6 +67,15 @@
  *      cannot be written and "; syslog: N audit lines dropped (socket full)"
  *      once the syslog daemon's queue has refused lines (N since loading). */
 #define GSS_SSPI_NEGOTIATE_OID_POLICY_STATUS_DER GSS_SSPI_NEGOTIATE_EXT_OID_DER("\x05")
+/* .2.6 NTLM_POLICY (gssspi_mech_invoke): le32 ntlm, le32 ntlm_v1, each a
+ *      GSS_SSPI_NEG_NTLM_POLICY_*; an invalid policy file reads as DENY (the
+ *      module then refuses every acceptor).  A server asks it before it
+ *      offers "WWW-Authenticate: NTLM" (tools/demo_server.c). */
+#define GSS_SSPI_NEGOTIATE_OID_NTLM_POLICY_DER GSS_SSPI_NEGOTIATE_EXT_OID_DER("\x06")
+
+#define GSS_SSPI_NEG_NTLM_POLICY_ALLOW 0
+#define GSS_SSPI_NEG_NTLM_POLICY_AUDIT 1
+#define GSS_SSPI_NEG_NTLM_POLICY_DENY 2
 
 #define GSS_SSPI_NEG_PACKAGE_UNKNOWN 0
 #define GSS_SSPI_NEG_PACKAGE_KERBEROS 1
@@ -99,6 +109,10 @@
 #define GSS_SSPI_NEG_ERR_BAD_NEGTOKENINIT (GSS_SSPI_NEG_MINOR_BASE + 6)
 #define GSS_SSPI_NEG_ERR_NO_COMMON_MECH (GSS_SSPI_NEG_MINOR_BASE + 7)
 #define GSS_SSPI_NEG_ERR_NTLM_MALFORMED (GSS_SSPI_NEG_MINOR_BASE + 8)
+/* Major GSS_S_DEFECTIVE_TOKEN: a token the token-compatibility layer
+ * refuses (it would crash gss-ntlmssp 1.2.0, or no rewrite can keep its MIC
+ * valid); the audit line and SSPI_TRACE say which rule and why. */
+#define GSS_SSPI_NEG_ERR_COMPAT_REFUSED (GSS_SSPI_NEG_MINOR_BASE + 9)
 
 /* The environment variable that names the policy file (tests); the default
  * is $(sysconfdir)/gss-sspi/negotiate.conf.  Ignored in setuid programs. */

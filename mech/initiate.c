@@ -39,7 +39,7 @@ void init_frame_set(bool active, bool *saved)
 static bool set_has(const gss_OID_set set, gss_const_OID oid)
 {
     for (size_t i = 0; set != GSS_C_NO_OID_SET && i < set->count; i++)
-        if (oid_eq(&set->elements[i], oid))
+        if (oid_equal(&set->elements[i], oid))
             return true;
     return false;
 }

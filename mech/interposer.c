@@ -22,10 +22,6 @@
 #include "gssi.h"
 #include "mech_internal.h"
 
-#define SPNEGO_DER "\x2b\x06\x01\x05\x05\x02"
-#define KRB5_DER "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"
-#define MS_KRB5_DER "\x2a\x86\x48\x82\xf7\x12\x01\x02\x02"
-#define NTLMSSP_DER "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"
 #define MECH_LEN GSS_SSPI_NEGOTIATE_MECH_OID_LEN
 
 /* What the mechanism list calls us.  MIT's OID parser (generic_gss_str_to_oid,
@@ -39,10 +35,14 @@ gss_OID_desc interposer_oid = {MECH_LEN, GSS_SSPI_NEGOTIATE_MECH_OID_DER};
 static unsigned char special_der[IMECH_COUNT][SPECIAL_MAX];
 
 static struct imech imechs[IMECH_COUNT] = {
-    {IMECH_SPNEGO, "SPNEGO", {6, SPNEGO_DER}, {0, NULL}, GSS_SSPI_NEG_PACKAGE_UNKNOWN},
-    {IMECH_KRB5, "Kerberos", {9, KRB5_DER}, {0, NULL}, GSS_SSPI_NEG_PACKAGE_KERBEROS},
-    {IMECH_MS_KRB5, "Kerberos", {9, MS_KRB5_DER}, {0, NULL}, GSS_SSPI_NEG_PACKAGE_KERBEROS},
-    {IMECH_NTLMSSP, "NTLM", {10, NTLMSSP_DER}, {0, NULL}, GSS_SSPI_NEG_PACKAGE_NTLM},
+    {IMECH_SPNEGO, "SPNEGO", {OID_SPNEGO_LEN, OID_SPNEGO_DER}, {0, NULL},
+     GSS_SSPI_NEG_PACKAGE_UNKNOWN},
+    {IMECH_KRB5, "Kerberos", {OID_KRB5_LEN, OID_KRB5_DER}, {0, NULL},
+     GSS_SSPI_NEG_PACKAGE_KERBEROS},
+    {IMECH_MS_KRB5, "Kerberos", {OID_MS_KRB5_LEN, OID_MS_KRB5_DER}, {0, NULL},
+     GSS_SSPI_NEG_PACKAGE_KERBEROS},
+    {IMECH_NTLMSSP, "NTLM", {OID_NTLMSSP_LEN, OID_NTLMSSP_DER}, {0, NULL},
+     GSS_SSPI_NEG_PACKAGE_NTLM},
 };
 
 /* Our OID, or what MIT's parser makes of it (the arc 2.25 alone). */
@@ -50,7 +50,7 @@ static bool is_our_oid(gss_const_OID oid)
 {
     static const gss_OID_desc truncated = {1, "\x69"};
     static const gss_OID_desc full = {MECH_LEN, GSS_SSPI_NEGOTIATE_MECH_OID_DER};
-    return oid_eq(oid, &full) || oid_eq(oid, &truncated);
+    return oid_equal(oid, &full) || oid_equal(oid, &truncated);
 }
 
 static void set_interposer_oid(gss_const_OID oid)
@@ -71,19 +71,12 @@ const struct imech *imech_get(enum imech_id id)
     return &imechs[id];
 }
 
-bool oid_eq(gss_const_OID a, gss_const_OID b)
-{
-    if (a == GSS_C_NO_OID || b == GSS_C_NO_OID)
-        return a == b;
-    return a->length == b->length && memcmp(a->elements, b->elements, a->length) == 0;
-}
-
 const struct imech *imech_find(gss_const_OID oid)
 {
     if (oid == GSS_C_NO_OID || imechs[0].special.elements == NULL)
         return NULL;
     for (size_t i = 0; i < IMECH_COUNT; i++)
-        if (oid_eq(oid, &imechs[i].oid) || oid_eq(oid, &imechs[i].special))
+        if (oid_equal(oid, &imechs[i].oid) || oid_equal(oid, &imechs[i].special))
             return &imechs[i];
     return NULL;
 }

@@ -23,8 +23,6 @@ GSS_SSPI_MECH_SOURCES = \
 	mech/audit.c \
 	mech/syslog_send.c \
 	mech/ntlm_inspect.c \
-	mech/der.h \
-	mech/der.c \
 	mech/krb5_token.c \
 	mech/spnego_token.c
 GSS_SSPI_MECH_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mech \
@@ -33,7 +31,7 @@ GSS_SSPI_MECH_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mech \
 mech_gss_sspi_negotiate_la_SOURCES = $(GSS_SSPI_MECH_SOURCES)
 mech_gss_sspi_negotiate_la_CPPFLAGS = $(GSS_SSPI_MECH_CPPFLAGS)
 mech_gss_sspi_negotiate_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
-mech_gss_sspi_negotiate_la_LIBADD = $(GSSAPI_LIBS)
+mech_gss_sspi_negotiate_la_LIBADD = libgss-sspi-common.la $(GSSAPI_LIBS)
 mech_gss_sspi_negotiate_la_LDFLAGS = -module -avoid-version -shared -no-undefined \
 	-export-symbols-regex '^(gss_mech_interposer|gssi_.*)$$'
 
@@ -89,12 +87,12 @@ TESTS += \
 tests_mech_test_mech_units_SOURCES = tests/mech/test_mech_units.c $(GSS_SSPI_MECH_SOURCES)
 tests_mech_test_mech_units_CPPFLAGS = $(GSS_SSPI_MECH_CPPFLAGS)
 tests_mech_test_mech_units_CFLAGS = $(TEST_CFLAGS)
-tests_mech_test_mech_units_LDADD = $(CHECK_LIBS) $(GSSAPI_LIBS)
+tests_mech_test_mech_units_LDADD = libgss-sspi-common.la $(CHECK_LIBS) $(GSSAPI_LIBS)
 
 tests_mech_test_mech_SOURCES = tests/mech/test_mech.c $(TEST_COMMON)
 tests_mech_test_mech_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mech -I$(top_srcdir)/tests
 tests_mech_test_mech_CFLAGS = $(TEST_CFLAGS)
-tests_mech_test_mech_LDADD = $(TEST_LDADD)
+tests_mech_test_mech_LDADD = libgss-sspi-common.la $(TEST_LDADD)
 
 tests_mech_gss_acceptor_SOURCES = tests/mech/gss_acceptor.c tests/mech/wire.h
 tests_mech_gss_acceptor_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mech

@@ -16,6 +16,10 @@
 #include <gssapi/gssapi_ext.h>
 
 #include "gss-sspi-mech.h"
+#include "ntlm_msg.h"
+#include "oids.h"
+#include "token_compat.h"
+#include "trace.h"
 
 #ifndef GSS_C_CHANNEL_BOUND_FLAG
 #define GSS_C_CHANNEL_BOUND_FLAG 0x800 /* MIT >= 1.19 */
@@ -41,7 +45,6 @@ const struct imech *imech_get(enum imech_id id);
 bool loaded_inside_foreign_spnego(void);
 /* The interposed mechanism for a public (or special) OID; NULL if not ours. */
 const struct imech *imech_find(gss_const_OID oid);
-bool oid_eq(gss_const_OID a, gss_const_OID b);
 /* Package of a public mechanism OID (GSS_SSPI_NEG_PACKAGE_*). */
 int package_of(gss_const_OID mech);
 const char *package_name(int package);
@@ -84,6 +87,7 @@ struct ictx {
     bool audited;
     char *ntlm_user;   /* "DOMAIN\user" claimed in an AUTHENTICATE */
     char service[256]; /* Kerberos: the ticket's server, "" if unknown */
+    struct compat_state compat; /* outermost: the token-compatibility layer's memory */
     /* initiator */
     gss_cred_id_t own_init_cred; /* SPNEGO with a mech order of ours */
 };
@@ -106,7 +110,7 @@ void init_frame_set(bool active, bool *saved);
 
 /* ---- extensions.c: our OIDs, errors, the last error of a thread --------------- */
 extern gss_OID_desc ext_negotiation_info, ext_ntlm_version, ext_channel_bindings, ext_last_error,
-    ext_policy_status;
+    ext_policy_status, ext_ntlm_policy;
 /* Innermost failure of the outermost call on this thread. */
 void last_error_begin(bool *outermost);
 void last_error_note(OM_uint32 major, OM_uint32 minor, gss_const_OID mech);
@@ -126,6 +130,7 @@ char *ext_error_describe(OM_uint32 minor);
 char *status_text(OM_uint32 major, OM_uint32 minor);
 
 /* ---- policy.c ------------------------------------------------------------------ */
+/* Same values as GSS_SSPI_NEG_NTLM_POLICY_* (the NTLM_POLICY extension). */
 enum ntlm_mode { NTLM_ALLOW, NTLM_AUDIT, NTLM_DENY };
 enum cb_mode { CB_NONE, CB_ALLOW, CB_REQUIRE };
 enum tristate { TRI_AUTO, TRI_YES, TRI_NO };
@@ -172,6 +177,7 @@ struct audit_record {
     OM_uint32 flags;
     const char *ntlm_policy;    /* "allow"/"audit"/"deny" when NTLM was involved */
     const char *ntlm_v1_policy; /* likewise, the policy for NTLMv1 and LM */
+    const char *compat;         /* the token-compatibility rules that fired ("a,b"), NULL if none */
 };
 /* The syslog severity of a line: warning for refusals and for what "audit"
  * lets through, notice for failures, info otherwise. */
@@ -206,23 +212,13 @@ size_t audit_format(const struct audit_record *rec, time_t when, char buf[LINE_M
  * misread (control bytes, quotes, backslashes, non-UTF-8). */
 void audit_quote(char *buf, size_t size, size_t *used, const char *s);
 
-/* ---- ntlm_inspect.c: NTLMSSP messages, bounds-checked ---------------------------- */
-#define NTLM_MSG_NONE 0
-#define NTLM_MSG_NEGOTIATE 1
-#define NTLM_MSG_CHALLENGE 2
-#define NTLM_MSG_AUTHENTICATE 3
+/* ---- ntlm_inspect.c: NTLMSSP messages (readers in common/ntlm_msg.h) -------------- */
 struct ntlm_auth_info {
     int version; /* GSS_SSPI_NEG_NTLM_* */
     size_t nt_len, lm_len;
     char user[257]; /* UTF-8, "" if absent */
     char domain[257];
 };
-/* The bytes an NTLMSSP field descriptor (len u16, maxlen u16, offset u32) at
- * msg + at names; false when the descriptor or the bytes lie outside. */
-bool ntlm_field(const unsigned char *msg, size_t len, size_t at, const unsigned char **out,
-                size_t *out_len);
-/* The message type of an NTLMSSP token, NTLM_MSG_NONE if it is not one. */
-int ntlm_message_type(const void *data, size_t len);
 /* Fills info from an AUTHENTICATE; false if the message is malformed. */
 bool ntlm_inspect_authenticate(const void *data, size_t len, struct ntlm_auth_info *info);
 

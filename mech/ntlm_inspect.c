@@ -4,10 +4,7 @@
  * The bytes come from the network: every field is bounds-checked against
  * the message, nothing is trusted, nothing is written outside our buffers.
  *
- * AUTHENTICATE: signature(8) type(4) then six (len u16, maxlen u16,
- * offset u32) fields: LM response @12, NT response @20, domain @28,
- * user @36, workstation @44, session key @52; flags u32 @60.
- * The NT response is 24 bytes for NTLMv1 (and the NTLM2 session response,
+ * The layout is in common/ntlm_msg.h.  The NT response is 24 bytes for NTLMv1 (and the NTLM2 session response,
  * still v1 cryptography), 16 + a blob of at least 28 for NTLMv2, empty
  * for LM-only and anonymous logons.
  */
@@ -15,43 +12,8 @@
 
 #include "mech_internal.h"
 
-#define SIGNATURE "NTLMSSP\0"
 #define AUTH_MIN_LEN 52 /* up to the workstation field; old clients stop there */
-#define FLAGS_OFFSET 60
-#define NEGOTIATE_UNICODE 0x00000001u
-#define NTLMV2_MIN_LEN (16 + 28)
-
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint16_t le16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-int ntlm_message_type(const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    if (p == NULL || len < 12 || memcmp(p, SIGNATURE, 8) != 0)
-        return NTLM_MSG_NONE;
-    uint32_t type = le32(p + 8);
-    return type >= NTLM_MSG_NEGOTIATE && type <= NTLM_MSG_AUTHENTICATE ? (int)type : NTLM_MSG_NONE;
-}
-
-bool ntlm_field(const unsigned char *p, size_t len, size_t at, const unsigned char **out,
-                size_t *out_len)
-{
-    if (at > len || len - at < 8)
-        return false;
-    size_t flen = le16(p + at), off = le32(p + at + 4);
-    if (off > len || flen > len - off)
-        return false;
-    *out = p + off;
-    *out_len = flen;
-    return true;
-}
+#define NTLMV2_MIN_LEN NTLMV2_AV_PAIRS_AT
 
 /* UTF-16LE (or OEM bytes) into a NUL-terminated UTF-8 string of at most
  * size - 1 bytes; unpaired surrogates become U+FFFD. */
@@ -65,11 +27,11 @@ static void to_utf8(const unsigned char *s, size_t len, bool unicode, char *out,
         return;
     }
     for (size_t i = 0; i + 1 < len;) {
-        uint32_t cp = le16(s + i);
+        uint32_t cp = ntlm_le16(s + i);
         i += 2;
-        if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < len && le16(s + i) >= 0xdc00 &&
-            le16(s + i) <= 0xdfff) {
-            cp = 0x10000 + ((cp - 0xd800) << 10) + (le16(s + i) - 0xdc00u);
+        if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < len && ntlm_le16(s + i) >= 0xdc00 &&
+            ntlm_le16(s + i) <= 0xdfff) {
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (ntlm_le16(s + i) - 0xdc00u);
             i += 2;
         } else if (cp >= 0xd800 && cp <= 0xdfff) {
             cp = 0xfffd;
@@ -110,8 +72,8 @@ bool ntlm_inspect_authenticate(const void *data, size_t len, struct ntlm_auth_in
     memset(info, 0, sizeof(*info));
     if (ntlm_message_type(data, len) != NTLM_MSG_AUTHENTICATE || len < AUTH_MIN_LEN)
         return false;
-    if (!ntlm_field(p, len, 12, &lm, &lm_len) || !ntlm_field(p, len, 20, &nt, &nt_len) ||
-        !ntlm_field(p, len, 28, &dom, &dom_len) || !ntlm_field(p, len, 36, &user, &user_len))
+    if (!ntlm_field(p, len, NTLM_AUTH_LM_AT, &lm, &lm_len) || !ntlm_field(p, len, NTLM_AUTH_NT_AT, &nt, &nt_len) ||
+        !ntlm_field(p, len, NTLM_AUTH_DOMAIN_AT, &dom, &dom_len) || !ntlm_field(p, len, NTLM_AUTH_USER_AT, &user, &user_len))
         return false;
     info->lm_len = lm_len;
     info->nt_len = nt_len;
@@ -125,7 +87,8 @@ bool ntlm_inspect_authenticate(const void *data, size_t len, struct ntlm_auth_in
     else
         return false;
     bool unicode =
-        len >= FLAGS_OFFSET + 4 ? (le32(p + FLAGS_OFFSET) & NEGOTIATE_UNICODE) != 0 : false;
+        len >= NTLM_AUTH_FLAGS_AT + 4 ? (ntlm_le32(p + NTLM_AUTH_FLAGS_AT) & NTLM_FLAG_UNICODE) != 0
+                                     : false;
     to_utf8(user, user_len, unicode, info->user, sizeof(info->user));
     to_utf8(dom, dom_len, unicode, info->domain, sizeof(info->domain));
     return true;

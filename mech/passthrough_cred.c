@@ -249,7 +249,7 @@ OM_uint32 gssi_set_neg_mechs(OM_uint32 *minor, gss_cred_id_t cred, const gss_OID
     major = gss_create_empty_oid_set(minor, &ordered);
     for (size_t i = 0; major == GSS_S_COMPLETE && i < mech_set->count; i++) {
         gss_OID o = &mech_set->elements[i];
-        if (oid_eq(o, &imech_get(IMECH_KRB5)->oid))
+        if (oid_equal(o, &imech_get(IMECH_KRB5)->oid))
             major =
                 gss_add_oid_set_member(minor, (gss_OID)&imech_get(IMECH_MS_KRB5)->oid, &ordered);
         if (major == GSS_S_COMPLETE)

@@ -15,8 +15,6 @@
 #include "der.h"
 #include "mech_internal.h"
 
-static const unsigned char spnego_oid[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x02};
-
 /* Opens the initial-context framing; *inner is what follows the OID. */
 static bool open_initial(const void *data, size_t len, struct der *inner)
 {
@@ -24,8 +22,8 @@ static bool open_initial(const void *data, size_t len, struct der *inner)
     unsigned char tag;
     if (data == NULL || !der_next(&d, &tag, &app) || tag != 0x60)
         return false;
-    if (!der_next(&app, &tag, &oid) || tag != 0x06 || oid.len != sizeof(spnego_oid) ||
-        memcmp(oid.p, spnego_oid, sizeof(spnego_oid)) != 0)
+    if (!der_next(&app, &tag, &oid) || tag != 0x06 ||
+        !oid_equal(&(gss_OID_desc){(OM_uint32)oid.len, (void *)oid.p}, &oid_spnego))
         return false;
     *inner = app;
     return true;

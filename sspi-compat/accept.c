@@ -8,12 +8,15 @@
  * missing attribute.  The output buffer, retry and failure rules live in
  * context.c (step_*), shared with InitializeSecurityContext.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <krb5/krb5.h>
+#include <pthread.h>
 
+#include "gss-sspi-mech.h"
 #include "internal.h"
+#include "token_frame.h"
 
 /* GSS_C_CHANNEL_BOUND_FLAG (MIT >= 1.19): the client's bindings matched ours. */
 #ifndef GSS_C_CHANNEL_BOUND_FLAG
@@ -30,43 +33,40 @@ static const struct {
     {ASC_REQ_MUTUAL_AUTH, GSS_C_MUTUAL_FLAG},
 };
 
-/* How the client's first token is framed: SPNEGO, or a mechanism's own. */
-static ULONG token_form(const gss_buffer_desc *token)
+/* Whether gss-sspi-negotiate is loaded in this process: it then applies the
+ * token-compatibility layer itself (for every GSS application), and the
+ * library leaves the tokens alone.  The mechglue reads its configuration
+ * once per process, so the answer is asked once. */
+static bool module_loaded;
+static pthread_once_t module_probe_once = PTHREAD_ONCE_INIT;
+
+static void module_probe(void)
 {
-    const unsigned char *p = token->value;
-    size_t len = token->length, i = 2;
-    if (len < 2 || p[0] != 0x60)
-        return GSS_SSPI_FORM_RAW; /* raw NTLMSSP, or a SPNEGO NegTokenResp */
-    if (p[1] & 0x80)
-        i += p[1] & 0x7F; /* long-form DER length */
-    if (i + 2 + oid_spnego.length <= len && p[i] == 0x06 && p[i + 1] == oid_spnego.length &&
-        memcmp(p + i + 2, oid_spnego.elements, oid_spnego.length) == 0)
-        return GSS_SSPI_FORM_SPNEGO;
-    return GSS_SSPI_FORM_RAW;
+    static gss_OID_desc policy_status = {GSS_SSPI_NEGOTIATE_EXT_OID_LEN,
+                                         GSS_SSPI_NEGOTIATE_OID_POLICY_STATUS_DER};
+    OM_uint32 minor, tmp;
+    gss_buffer_desc value = GSS_C_EMPTY_BUFFER;
+    module_loaded = !GSS_ERROR(gssspi_mech_invoke(&minor, &oid_spnego, &policy_status, &value));
+    gss_release_buffer(&tmp, &value);
 }
 
-/* A token in GSS framing (0x60) must be exactly as long as its DER header
- * says.  MIT takes a cut one for an unframed Kerberos token and fails
- * without saying why (GSS_S_FAILURE, no minor code). */
-static bool framing_ok(const gss_buffer_desc *token)
+/* The token-compatibility layer (common/token_compat.c) on the client's
+ * token: *gss_in is what GSS gets, *res owns a rewritten copy.
+ * SEC_E_INVALID_TOKEN when a rule refuses the token. */
+static SECURITY_STATUS apply_compat(struct sspi_ctx *ctx, const gss_buffer_desc *in,
+                                    gss_buffer_desc *gss_in, struct compat_result *res)
 {
-    const unsigned char *p = token->value;
-    size_t len = token->length, hdr = 2, body = 0;
-    if (len == 0 || p[0] != 0x60)
-        return true;
-    if (len < 2)
-        return false;
-    if (p[1] < 0x80) {
-        body = p[1];
-    } else {
-        size_t n = p[1] & 0x7F; /* long form: n length bytes */
-        if (n == 0 || n > 4 || len < 2 + n)
-            return false;
-        for (size_t i = 0; i < n; i++)
-            body = body << 8 | p[2 + i];
-        hdr += n;
+    *gss_in = *in;
+    pthread_once(&module_probe_once, module_probe);
+    if (module_loaded)
+        return SEC_E_OK;
+    enum compat_verdict v =
+        compat_accept_input(&ctx->compat, "AcceptSecurityContext", in->value, in->length, res);
+    if (v == COMPAT_REWRITE) {
+        gss_in->value = res->token;
+        gss_in->length = res->len;
     }
-    return body == len - hdr;
+    return v == COMPAT_REFUSE ? SEC_E_INVALID_TOKEN : SEC_E_OK;
 }
 
 /* MIT's krb5 acceptor fails an AP-REQ that does not decode with
@@ -76,14 +76,7 @@ static bool failure_unexplained(OM_uint32 major, OM_uint32 minor)
 {
     if (GSS_ROUTINE_ERROR(major) != GSS_S_FAILURE)
         return false;
-    if (minor == 0)
-        return true;
-    char *text = status_gss_text(0, minor, GSS_C_NO_OID);
-    const char *zero = krb5_get_error_message(NULL, 0);
-    bool same = text != NULL && zero != NULL && strcmp(text, zero) == 0;
-    krb5_free_error_message(NULL, zero);
-    free(text);
-    return same;
+    return status_minor_says_nothing(minor);
 }
 
 /* Where the acceptor knows more than the generic mapping of status.c. */
@@ -146,7 +139,9 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
     OM_uint32 major, minor, ignored, flags = 0, time_rec = 0;
     SECURITY_STATUS status;
     struct sspi_ctx *ctx = NULL;
-    gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
+    gss_buffer_desc in, gss_in, out = GSS_C_EMPTY_BUFFER;
+    struct compat_result compat = {0};
+    struct token_class cls;
     gss_name_t peer = GSS_C_NO_NAME;
     gss_OID mech = GSS_C_NO_OID;
     gss_cred_id_t delegated = GSS_C_NO_CREDENTIAL;
@@ -210,28 +205,47 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         trace("AcceptSecurityContext: pInput holds no SECBUFFER_TOKEN");
         return step_fail(ctx, &io, SEC_E_INVALID_TOKEN, 0, 0, NULL);
     }
-    if (!framing_ok(&in)) {
+    enum token_kind kind = token_classify(in.value, in.length, &cls);
+    if (kind == TOKEN_BAD_FRAMING) {
         trace("AcceptSecurityContext: the token's length disagrees with its GSS framing");
         return step_fail(ctx, &io, SEC_E_INVALID_TOKEN, 0, 0, NULL);
     }
     if (io.is_new)
-        ctx->token_form = token_form(&in);
+        ctx->token_form = kind == TOKEN_SPNEGO_INIT ? GSS_SSPI_FORM_SPNEGO : GSS_SSPI_FORM_RAW;
     status = context_take_bindings(ctx, &io);
     if (status != SEC_E_OK)
         return step_fail(ctx, &io, status, 0, 0, NULL);
+    status = apply_compat(ctx, &in, &gss_in, &compat);
+    if (status != SEC_E_OK) {
+        char why[320];
+        snprintf(why, sizeof(why), "token refused by the compatibility layer (rule %s): %s",
+                 compat.rule, compat.reason);
+        status = step_fail(ctx, &io, status, 0, 0, NULL);
+        context_record_reason(ctx, io.is_new, why);
+        compat_result_clear(&compat);
+        return status;
+    }
 
     gss_channel_bindings_t bindings =
         ctx->cred->policy.ChannelBindings == GSS_SSPI_CB_POLICY_NONE ? GSS_C_NO_CHANNEL_BINDINGS
                                                                    : ctx->bindings;
-    major = gss_accept_sec_context(&minor, &ctx->gss, ctx->cred->acceptor, &in, bindings, &peer,
-                                   &mech, &out, &flags, &time_rec, &delegated);
+    major = gss_accept_sec_context(&minor, &ctx->gss, ctx->cred->acceptor, &gss_in, bindings,
+                                   &peer, &mech, &out, &flags, &time_rec, &delegated);
+    compat_result_clear(&compat);
+    compat_accept_output(&ctx->compat, out.value, out.length);
     if (mech != GSS_C_NO_OID)
         ctx->mech = mech;
     if (GSS_ERROR(major)) {
         gss_release_name(&ignored, &peer);
         gss_release_cred(&ignored, &delegated);
-        return step_fail(ctx, &io, accept_status(ctx, major, minor, bindings != NULL), major,
-                         minor, &out);
+        status = accept_status(ctx, major, minor, bindings != NULL);
+        bool unexplained = GSS_ROUTINE_ERROR(major) == GSS_S_FAILURE &&
+                           status == SEC_E_INVALID_TOKEN && failure_unexplained(major, minor);
+        status = step_fail(ctx, &io, status, major, minor, &out);
+        if (unexplained)
+            context_record_reason(ctx, io.is_new,
+                                  "the token does not decode (the mechanism gave no reason)");
+        return status;
     }
     ctx->gss_flags = flags_mech_granted(ctx->mech, flags);
     if (major & GSS_S_CONTINUE_NEEDED) {
@@ -253,9 +267,12 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
     if (trace_enabled()) {
         char *who = name_to_string(ctx->peer);
         const struct package *used = package_for_mech(ctx->mech);
-        trace("AcceptSecurityContext: authenticated %s with %s%s", who ? who : "(unknown)",
+        char rules[256];
+        trace("AcceptSecurityContext: authenticated %s with %s%s%s%s", who ? who : "(unknown)",
               used ? used->name : "(unknown mechanism)",
-              ctx->token_form == GSS_SSPI_FORM_SPNEGO ? " inside SPNEGO" : "");
+              ctx->token_form == GSS_SSPI_FORM_SPNEGO ? " inside SPNEGO" : "",
+              ctx->compat.fired ? ", compat rules " : "",
+              compat_fired_names(&ctx->compat, rules, sizeof(rules)));
         free(who);
     }
     return step_deliver(ctx, &io, SEC_E_OK, &in, &out);

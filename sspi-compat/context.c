@@ -71,6 +71,7 @@ void context_record_error(struct sspi_ctx *ctx, const char *fn, SECURITY_STATUS 
               status_name(status), (unsigned)status, major, minor, text ? ": " : "",
               text ? text : "");
     }
+    thread_error_record(status, major, minor, text);
     free(ctx->last_text);
     ctx->last_text = text;
     ctx->last_status = status;

@@ -18,16 +18,12 @@
 #include <gssapi/gssapi_krb5.h>
 
 #include "gss-sspi.h"
+#include "oids.h"
 #include "sspi.h"
+#include "token_compat.h"
+#include "trace.h"
 
 #define SSPI_EXPORT __attribute__((visibility("default")))
-
-/* ---- oids.c: the mechanisms we speak ------------------------------------- */
-extern gss_OID_desc oid_spnego;  /* 1.3.6.1.5.5.2 */
-extern gss_OID_desc oid_krb5;    /* 1.2.840.113554.1.2.2 */
-extern gss_OID_desc oid_ms_krb5; /* 1.2.840.48018.1.2.2 */
-extern gss_OID_desc oid_ntlmssp; /* 1.3.6.1.4.1.311.2.2.10 */
-bool oid_equal(gss_const_OID a, gss_const_OID b);
 
 /* ---- utf16.c: SEC_WCHAR strings are UTF-16LE ----------------------------- */
 /* Length in code units of a NUL-terminated UTF-16 string. */
@@ -53,10 +49,6 @@ void *handle_release(enum handle_kind kind, const SecHandle *h);
 HANDLE handle_to_word(const SecHandle *h);
 void handle_from_word(enum handle_kind kind, HANDLE word, SecHandle *out);
 
-/* ---- trace.c: SSPI_TRACE=<file> ----------------------------------------- */
-bool trace_enabled(void);
-void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* ---- flags.c: the flag table of DESIGN section 3 -------------------------- */
 OM_uint32 flags_isc_req_to_gss(ULONG isc_req);
 OM_uint32 flags_asc_req_to_gss(ULONG asc_req);
@@ -81,8 +73,13 @@ const char *status_name(SECURITY_STATUS status);
 /* The mechanism's own minor code behind one the mechglue renumbered (an
  * interposer such as gss-sspi-negotiate, or SPNEGO passing a code on). */
 OM_uint32 status_mech_minor(OM_uint32 major, OM_uint32 minor);
-/* gss_display_status text of major and minor, malloc'ed ("" parts skipped). */
+/* gss_display_status text of major and minor, malloc'ed ("" parts skipped;
+ * a minor that says nothing adds nothing; gss-ntlmssp's errno values of a
+ * failed logon read as what they mean). */
 char *status_gss_text(OM_uint32 major, OM_uint32 minor, gss_const_OID mech);
+/* A minor code of 0, or one the mechglue made up for a mechanism's 0 (its
+ * text is that of 0, "Success"). */
+bool status_minor_says_nothing(OM_uint32 minor);
 
 /* ---- timestamp.c: FILETIME-style local time --------------------------------*/
 void timestamp_from_time(time_t t, PTimeStamp out);
@@ -182,6 +179,7 @@ struct sspi_ctx {
     gss_cred_id_t delegated;   /* acceptor: forwarded credentials */
     gss_OID mech;              /* mechanism actually used (static OID) */
     ULONG token_form;          /* GSS_SSPI_FORM_* (acceptor: from the first token) */
+    struct compat_state compat; /* acceptor: the token-compatibility layer's memory */
     OM_uint32 gss_flags;       /* granted by GSS */
     ULONG req;                 /* ISC_REQ / ASC_REQ asked for */
     ULONG ret;                 /* ISC_RET / ASC_RET reported */
@@ -208,6 +206,13 @@ struct sspi_ctx *context_lookup(const CtxtHandle *h);
 /* Records a failure for SECPKG_ATTR_GSS_LAST_ERROR and traces it. */
 void context_record_error(struct sspi_ctx *ctx, const char *fn, SECURITY_STATUS status,
                           OM_uint32 major, OM_uint32 minor);
+
+/* ---- last_error.c: the thread's last failure (GssSspiGetLastError) ------------ */
+void thread_error_record(SECURITY_STATUS status, OM_uint32 major, OM_uint32 minor,
+                         const char *text);
+/* After context_record_error: a reason more precise than the GSS text, for
+ * the thread and (unless the failed call freed it) the context. */
+void context_record_reason(struct sspi_ctx *ctx, bool freed, const char *reason);
 
 /* Keeps a private copy of the SECBUFFER_CHANNEL_BINDINGS in io->pInput, if
  * any; SEC_E_BAD_BINDINGS when it is malformed. */

@@ -47,6 +47,7 @@
 #include <gssapi/gssapi_ntlmssp.h>
 #include <krb5/krb5.h>
 
+#include "der.h"
 #include "internal.h"
 
 enum op { OP_SIGN, OP_VERIFY, OP_SEAL, OP_UNSEAL };
@@ -455,23 +456,8 @@ static size_t stream_missing(struct msg *m, const unsigned char *p, size_t len)
         return len < NTLM_SIGNATURE ? NTLM_SIGNATURE - len : 0;
     if (len < 2)
         return 2 - len;
-    if (p[0] == 0x60) {
-        size_t n = 0, total;
-        if (p[1] < 0x80) {
-            total = 2 + (size_t)p[1];
-        } else {
-            n = p[1] & 0x7F;
-            if (n == 0 || n > 4)
-                return 0; /* not a length we read: GSS judges the token */
-            if (len < 2 + n)
-                return 2 + n - len;
-            size_t value = 0;
-            for (size_t i = 0; i < n; i++)
-                value = value << 8 | p[2 + i];
-            total = 2 + n + value;
-        }
-        return len < total ? total - len : 0;
-    }
+    if (p[0] == 0x60)
+        return der_missing(p, len); /* a length we do not read: GSS judges */
     if (p[0] == 0x05 && p[1] == 0x04) {
         if (len < 16)
             return 16 - len;

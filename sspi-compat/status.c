@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "gss-sspi-mech.h"
+#include "ntlm_errors.h"
 
 struct major_row {
     OM_uint32 routine;
@@ -92,21 +93,6 @@ static const struct minor_row minor_table[] = {
 
 #define ROWS(t) (sizeof(t) / sizeof((t)[0]))
 
-/* gss-ntlmssp (1.2.0) reports its acceptor's failures with errno values;
- * the routine error says which check failed.  Only for that mechanism (or
- * SPNEGO, or a mechanism not yet known) do they mean anything here. */
-static const struct {
-    OM_uint32 routine, minor;
-    SECURITY_STATUS status;
-} ntlm_errno_table[] = {
-    {GSS_S_FAILURE, EINVAL, SEC_E_LOGON_DENIED}, /* NT response does not verify: password */
-    {GSS_S_FAILURE, EACCES, SEC_E_LOGON_DENIED}, /* user or domain not in the user file */
-    {GSS_S_FAILURE, ENOENT, SEC_E_LOGON_DENIED},
-    {GSS_S_FAILURE, EPERM, SEC_E_LOGON_DENIED},
-    /* The MIC does not verify; 1.2.0 reports bindings that differ the same
-     * way (accept.c tells the two apart). */
-    {GSS_S_DEFECTIVE_TOKEN, EACCES, SEC_E_MESSAGE_ALTERED},
-};
 
 /* The mechglue keeps minor codes apart per mechanism: the first mechanism to
  * report a value keeps it, another one reporting the same value (SPNEGO
@@ -182,9 +168,9 @@ static OM_uint32 minor_unmasked(OM_uint32 minor)
     for (size_t i = 0; i < ROWS(minor_table) && found == minor; i++)
         if (same_text(text, minor_table[i].minor))
             found = minor_table[i].minor;
-    for (size_t i = 0; i < ROWS(ntlm_errno_table) && found == minor; i++)
-        if (same_text(text, ntlm_errno_table[i].minor))
-            found = ntlm_errno_table[i].minor;
+    for (size_t i = 0; i < ntlm_errno_meaning_count && found == minor; i++)
+        if (same_text(text, ntlm_errno_meanings[i].minor))
+            found = ntlm_errno_meanings[i].minor;
 out:
     free(text);
     return found;
@@ -221,9 +207,9 @@ SECURITY_STATUS status_from_gss(OM_uint32 major, OM_uint32 minor, enum gss_role 
     bool maybe_ntlm =
         mech == GSS_C_NO_OID || oid_equal(mech, &oid_ntlmssp) || oid_equal(mech, &oid_spnego);
     if (role == ROLE_ACCEPTOR && maybe_ntlm) {
-        for (size_t i = 0; i < ROWS(ntlm_errno_table); i++)
-            if (ntlm_errno_table[i].routine == routine && ntlm_errno_table[i].minor == minor)
-                return ntlm_errno_table[i].status;
+        const struct ntlm_errno_meaning *m = ntlm_errno_meaning(major, minor);
+        if (m != NULL)
+            return m->status;
     }
     for (size_t i = 0; i < ROWS(minor_table); i++)
         if (minor_table[i].minor == minor) {
@@ -286,14 +272,49 @@ static void append_status(char **buf, size_t *len, OM_uint32 code, int type, gss
     } while (msg_ctx != 0);
 }
 
+bool status_minor_says_nothing(OM_uint32 minor)
+{
+    if (minor == 0)
+        return true;
+    if (minor < MECHGLUE_FAKE_FIRST || minor > MECHGLUE_FAKE_LAST)
+        return false;
+    char *text = NULL;
+    size_t len = 0;
+    append_status(&text, &len, minor, GSS_C_MECH_CODE, GSS_C_NO_OID);
+    const char *zero = krb5_get_error_message(NULL, 0);
+    bool same = text != NULL && zero != NULL && strcmp(text, zero) == 0;
+    krb5_free_error_message(NULL, zero);
+    free(text);
+    return same;
+}
+
+/* What gss-ntlmssp's errno minor of a failed acceptor step means. */
+static const char *ntlm_errno_text(OM_uint32 major, OM_uint32 minor, gss_const_OID mech)
+{
+    bool maybe_ntlm =
+        mech == GSS_C_NO_OID || oid_equal(mech, &oid_ntlmssp) || oid_equal(mech, &oid_spnego);
+    if (!maybe_ntlm || !GSS_ERROR(major))
+        return NULL;
+    const struct ntlm_errno_meaning *m = ntlm_errno_meaning(major, status_mech_minor(major, minor));
+    return m ? m->text : NULL;
+}
+
 char *status_gss_text(OM_uint32 major, OM_uint32 minor, gss_const_OID mech)
 {
     char *buf = NULL;
     size_t len = 0;
+    const char *ntlm = ntlm_errno_text(major, minor, mech);
     if (GSS_ERROR(major))
         append_status(&buf, &len, major, GSS_C_GSS_CODE, GSS_C_NO_OID);
-    if (minor != 0)
+    if (ntlm != NULL) {
+        char *joined = NULL;
+        if (asprintf(&joined, "%s%s%s", buf ? buf : "", buf ? "; " : "", ntlm) > 0) {
+            free(buf);
+            buf = joined;
+        }
+    } else if (!status_minor_says_nothing(minor)) {
         append_status(&buf, &len, minor, GSS_C_MECH_CODE, mech);
+    }
     if (buf == NULL)
         buf = strdup("");
     return buf;

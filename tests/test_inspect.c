@@ -691,6 +691,35 @@ START_TEST(keytab_nothing_to_decrypt)
 }
 END_TEST
 
+/* curl 7.88's NEGOTIATE without Version and its AUTHENTICATE that sets the
+ * VERSION flag with its payload at 64 (tests/data/compat/): both flagged,
+ * and the LM response's first bytes are not shown as a version. */
+START_TEST(curl_ntlm_tokens)
+{
+    static const struct {
+        const char *file, *fragment;
+    } tokens[] = {
+        {"curl-7.88-negotiate.bin", "NEGOTIATE of 32 bytes without a Version field"},
+        {"curl-7.88-authenticate.bin", "NEGOTIATE_VERSION is set but the payload starts at 64"},
+    };
+    for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
+        char path[1024];
+        unsigned char buf[4096];
+        snprintf(path, sizeof(path), "%s/tests/data/compat/%s",
+                 getenv("top_srcdir") ? getenv("top_srcdir") : ".", tokens[i].file);
+        FILE *f = fopen(path, "rb");
+        ck_assert_msg(f != NULL, "cannot open %s", path);
+        size_t len = fread(buf, 1, sizeof(buf), f);
+        fclose(f);
+        struct run r;
+        inspect_bytes(buf, len, &r);
+        ck_assert_int_eq(r.status, 2);
+        expect(&r, tokens[i].fragment);
+        ck_assert_msg(strstr(r.text, "version:") == NULL, "a version shown:\n%s", r.text);
+    }
+}
+END_TEST
+
 /* Not a token at all. */
 START_TEST(garbage)
 {
@@ -715,6 +744,7 @@ int main(void)
     tcase_add_test(tc, ntlm_vectors);
     tcase_add_test(tc, live_ntlm_challenge);
     tcase_add_test(tc, live_krb_error);
+    tcase_add_test(tc, curl_ntlm_tokens);
     tcase_add_test(tc, garbage);
     tcase_add_loop_test(tc, keytab_windows, 0, WINDOWS_TOKENS);
     tcase_add_test(tc, keytab_windows_times);

@@ -3,7 +3,7 @@
  * client (../shared/interop/windows-kerberos, see its README) into our
  * Negotiate acceptor: raw and SPNEGO-wrapped AP-REQs for RC4, AES128 and
  * AES256 tickets.  No KDC: krb5.conf and the keytab of the Windows service
- * keys come from tests/windows_keytab.c; DER is read with mech/der.c.
+ * keys come from tests/windows_keytab.c; DER is read with common/der.c.
  */
 #define _DEFAULT_SOURCE /* mkdtemp, setenv under plain C11 */
 #include <errno.h>

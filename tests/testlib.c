@@ -1,12 +1,15 @@
 /* testlib.c - helpers for the integration tests (see testlib.h). */
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gssapi/gssapi_ext.h>
 
+#include "gss-sspi-mech.h"
 #include "testlib.h"
 
 const char *realm_env(const char *name)
@@ -425,4 +428,76 @@ int run_suite(Suite *s)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* The mechglue reads GSS_MECH_CONFIG once per process.  The system's
+ * gss-ntlmssp line is kept (the module interposes it). */
+void load_negotiate_module(void)
+{
+    const char *module = getenv("GSS_SSPI_NEGOTIATE_MODULE");
+    const char *dir = getenv("GSS_SSPI_TEST_DIR");
+    char path[512], line[1024], ntlm[1024] = "";
+    glob_t g;
+    if (module == NULL || dir == NULL) {
+        fprintf(stderr, "run through make check (GSS_SSPI_NEGOTIATE_MODULE, with-realm)\n");
+        exit(77);
+    }
+    if (glob("/etc/gss/mech.d/*.conf", 0, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc && ntlm[0] == '\0'; i++) {
+            FILE *f = fopen(g.gl_pathv[i], "r");
+            while (f != NULL && fgets(line, sizeof(line), f))
+                if (line[0] != '#' && strstr(line, "1.3.6.1.4.1.311.2.2.10") != NULL)
+                    snprintf(ntlm, sizeof(ntlm), "%s", line);
+            if (f != NULL)
+                fclose(f);
+        }
+        globfree(&g);
+    }
+    snprintf(path, sizeof(path), "%s/mech-with-interposer", dir);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        exit(99);
+    fprintf(f,
+            "%sgss-sspi-negotiate 2.25.90609452979841741294370483809392673506.1 %s <interposer>\n",
+            ntlm, module);
+    fclose(f);
+    setenv("GSS_MECH_CONFIG", path, 1);
+}
+
+char audit_path[512];
+
+void use_policy(const char *name, const char *settings)
+{
+    char path[512];
+    const char *dir = realm_env("GSS_SSPI_TEST_DIR");
+    snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
+    snprintf(audit_path, sizeof(audit_path), "%s/%s.audit", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "audit_syslog = no\naudit_file = %s\n%s", audit_path, settings);
+    fclose(f);
+    /* The module refuses a policy file others may write, whatever the umask. */
+    ck_assert_int_eq(chmod(path, 0644), 0);
+    unlink(audit_path);
+    setenv(GSS_SSPI_NEGOTIATE_CONF_ENV, path, 1);
+}
+
+char *audit_text(void)
+{
+    FILE *f = fopen(audit_path, "r");
+    char *buf = calloc(1, 65536);
+    if (f != NULL) {
+        size_t n = fread(buf, 1, 65535, f);
+        buf[n] = '\0';
+        fclose(f);
+    }
+    return buf;
+}
+
+void expect_audit(const char *fragment)
+{
+    char *text = audit_text();
+    ck_assert_msg(strstr(text, fragment) != NULL, "no \"%s\" in the audit file:\n%s", fragment,
+                  text);
+    free(text);
 }

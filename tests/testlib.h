@@ -127,6 +127,20 @@ SECURITY_STATUS child_get_status(struct child *c);
  * died of a signal). */
 int child_finish(struct child *c);
 
+/* Makes this process load gss-sspi-negotiate (GSS_MECH_CONFIG, written to
+ * the realm directory): call it before the first GSS call of the process.
+ * Exits 77 (skip) outside make check. */
+void load_negotiate_module(void);
+/* Writes a module policy named name (the text settings, plus an audit file
+ * of its own) and makes it current; expect_audit fails the test unless
+ * fragment is in that audit file. */
+void use_policy(const char *name, const char *settings);
+void expect_audit(const char *fragment);
+/* The audit file use_policy named (a test may name another), and its text
+ * (malloc'ed, "" when absent). */
+extern char audit_path[512];
+char *audit_text(void);
+
 /* Runs the suite, prints check's summary line, returns the exit code. */
 int run_suite(Suite *s);
 

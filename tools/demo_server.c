@@ -9,6 +9,10 @@
  *   sspi-demo-server [--port N] [--package Negotiate] [--max-connections N]
  *
  * Credentials: the keytab in KRB5_KTNAME and the NTLM users in NTLM_USER_FILE.
+ * With gss-sspi-negotiate loaded, NTLM is offered only when its policy
+ * accepts NTLM (asked through the module's NTLM_POLICY extension, the one
+ * call here outside the SSPI): a client offered NTLM that the server then
+ * refuses retries it in vain (Java's HttpURLConnection, 20 times).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -19,6 +23,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+
+#include <gss-sspi-mech.h>
 #include <gss-sspi.h>
 #include <sspi.h>
 
@@ -52,14 +60,33 @@ static void respond(struct connection *c, int code, const char *reason, const ch
     write_all(c->fd, body, strlen(body));
 }
 
+/* False when gss-sspi-negotiate is loaded and its policy denies NTLM (asked
+ * each time: the module re-reads its policy file when it changes). */
+static int ntlm_offered(void)
+{
+    static gss_OID_desc spnego = {6, "\x2b\x06\x01\x05\x05\x02"};
+    static gss_OID_desc ntlm_policy = {GSS_SSPI_NEGOTIATE_EXT_OID_LEN,
+                                       GSS_SSPI_NEGOTIATE_OID_NTLM_POLICY_DER};
+    OM_uint32 minor;
+    gss_buffer_desc value = GSS_C_EMPTY_BUFFER;
+    int offered = 1;
+    if (GSS_ERROR(gssspi_mech_invoke(&minor, &spnego, &ntlm_policy, &value)))
+        return 1; /* no module: the package list decides */
+    const unsigned char *p = value.value;
+    if (value.length >= 4 && p[0] == GSS_SSPI_NEG_NTLM_POLICY_DENY && !p[1] && !p[2] && !p[3])
+        offered = 0;
+    gss_release_buffer(&minor, &value);
+    return offered;
+}
+
 static void challenge(struct connection *c, const char *scheme, const char *b64, const char *why)
 {
     char headers[12288];
     if (b64 != NULL)
         snprintf(headers, sizeof(headers), "WWW-Authenticate: %s %s\r\n", scheme, b64);
     else
-        snprintf(headers, sizeof(headers),
-                 "WWW-Authenticate: Negotiate\r\nWWW-Authenticate: NTLM\r\n");
+        snprintf(headers, sizeof(headers), "WWW-Authenticate: Negotiate\r\n%s",
+                 ntlm_offered() ? "WWW-Authenticate: NTLM\r\n" : "");
     respond(c, 401, "Unauthorized", headers, why);
 }
 

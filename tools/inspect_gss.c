@@ -2,7 +2,7 @@
  * inspect_gss.c - GSS initial-context framing, SPNEGO (RFC 4178, with
  * Microsoft's NegTokenInit2) and the clear-text parts of Kerberos AP-REQ,
  * AP-REP and KRB-ERROR (RFC 4120, RFC 4121 framing).  DER is read with the
- * module's bounds-checked reader (mech/der.c).
+ * common bounds-checked reader (common/der.c).
  */
 #include <stdio.h>
 #include <string.h>

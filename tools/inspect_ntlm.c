@@ -7,12 +7,13 @@
 #include <string.h>
 
 #include "inspect.h"
-#include "mech_internal.h" /* ntlm_field(), shared with the module */
+#include "ntlm_msg.h" /* the layout and field readers, shared with the module */
 
 #define NTLM_SIGNATURE "NTLMSSP\0"
-#define FLAG_UNICODE 0x00000001u
-#define FLAG_VERSION 0x02000000u
-#define AV_FLAGS_MIC 0x00000002u
+#define FLAG_UNICODE NTLM_FLAG_UNICODE
+#define FLAG_VERSION NTLM_FLAG_VERSION
+#define AV_FLAGS_MIC NTLM_AV_FLAG_MIC
+#define MIC_SIZE 16
 
 static const struct {
     uint32_t bit;
@@ -35,16 +36,6 @@ static const char *const av_names[] = {
     "MsvAvSingleHost",   "MsvAvTargetName",     "MsvAvChannelBindings",
 };
 
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint16_t le16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
 bool inspect_is_ntlm(const unsigned char *p, size_t len)
 {
     return len >= 12 && memcmp(p, NTLM_SIGNATURE, 8) == 0;
@@ -56,7 +47,7 @@ static void name_text(const unsigned char *s, size_t n, bool unicode, char *buf,
     size_t used = 0;
     buf[0] = '\0';
     for (size_t i = 0; unicode ? i + 1 < n : i < n; i += unicode ? 2 : 1) {
-        unsigned c = unicode ? le16(s + i) : s[i];
+        unsigned c = unicode ? ntlm_le16(s + i) : s[i];
         int w = (c >= 0x20 && c < 0x7f) ? snprintf(buf + used, size - used, "%c", (char)c)
                                         : snprintf(buf + used, size - used, "\\u%04x", c);
         if (w < 0 || (size_t)w >= size - used)
@@ -91,12 +82,14 @@ static void show_name(int depth, const char *label, const unsigned char *msg, si
     out(depth, "%s: %s", label, n ? text : "(empty)");
 }
 
-static void show_version(int depth, const unsigned char *msg, size_t len, size_t at,
-                         uint32_t flags)
+/* present: the flag is set and the field is really there (the payload does
+ * not start inside it): a client that sets the flag without writing the
+ * field has its first payload bytes there, not a version. */
+static void show_version(int depth, const unsigned char *msg, size_t len, size_t at, bool present)
 {
-    if ((flags & FLAG_VERSION) && at + 8 <= len)
+    if (present && at + NTLM_VERSION_SIZE <= len)
         out(depth, "version: %u.%u build %u, NTLM revision %u", msg[at], msg[at + 1],
-            le16(msg + at + 2), msg[at + 7]);
+            ntlm_le16(msg + at + 2), msg[at + 7]);
 }
 
 /* AV pairs, named; the MsvAvFlags value (when present) in *av_flags. */
@@ -106,7 +99,7 @@ static void show_av_pairs(int depth, const unsigned char *p, size_t n, uint32_t 
     *av_flags = 0;
     *has_flags = false;
     for (size_t i = 0; i + 4 <= n;) {
-        unsigned id = le16(p + i), alen = le16(p + i + 2);
+        unsigned id = ntlm_le16(p + i), alen = ntlm_le16(p + i + 2);
         const unsigned char *v = p + i + 4;
         if (alen > n - i - 4) {
             out(depth, "AV pair %u: length %u runs past the end", id, alen);
@@ -123,7 +116,7 @@ static void show_av_pairs(int depth, const unsigned char *p, size_t n, uint32_t 
             name_text(v, alen, true, text, sizeof(text));
             out(depth, "%s (the SPN the client meant): %s", name, text);
         } else if (id == 6 && alen == 4) {
-            *av_flags = le32(v);
+            *av_flags = ntlm_le32(v);
             *has_flags = true;
             out(depth, "%s: 0x%08x%s", name, *av_flags,
                 (*av_flags & AV_FLAGS_MIC) ? " (MIC present)" : "");
@@ -145,12 +138,18 @@ static bool negotiate(const unsigned char *msg, size_t len, int depth)
 {
     if (len < 32)
         return false;
-    uint32_t flags = le32(msg + 12);
+    uint32_t flags = ntlm_le32(msg + 12);
     out(depth, "NTLMSSP NEGOTIATE");
     show_flags(depth + 1, flags);
     show_name(depth + 1, "domain", msg, len, 16, false);
     show_name(depth + 1, "workstation", msg, len, 24, false);
-    show_version(depth + 1, msg, len, 32, flags);
+    bool room = len >= NTLM_NEG_VERSION_AT + NTLM_VERSION_SIZE;
+    show_version(depth + 1, msg, len, NTLM_NEG_VERSION_AT, (flags & FLAG_VERSION) && room);
+    if (!room)
+        warn(depth + 1, "NEGOTIATE of %zu bytes without a Version field (curl 7.88 --ntlm, Java, "
+                        "impacket): gss-ntlmssp 1.2.0 refuses it; gss-sspi re-encodes it "
+                        "(compat rule ntlm-negotiate-no-version) unless the client also sends a MIC",
+             len);
     return true;
 }
 
@@ -162,7 +161,7 @@ static bool challenge(const unsigned char *msg, size_t len, int depth)
     bool has_flags;
     if (len < 32)
         return false;
-    uint32_t flags = le32(msg + 20);
+    uint32_t flags = ntlm_le32(msg + 20);
     out(depth, "NTLMSSP CHALLENGE");
     show_flags(depth + 1, flags);
     show_name(depth + 1, "target", msg, len, 12, flags & FLAG_UNICODE);
@@ -175,7 +174,7 @@ static bool challenge(const unsigned char *msg, size_t len, int depth)
                             "their MIC without it and the server's check fails (gss-ntlmssp "
                             "1.2.0 sends it; fixed in gss-ntlmssp 1.3.1)");
     }
-    show_version(depth + 1, msg, len, 48, flags);
+    show_version(depth + 1, msg, len, 48, flags & FLAG_VERSION);
     return true;
 }
 
@@ -187,7 +186,7 @@ static bool authenticate(const unsigned char *msg, size_t len, int depth)
     bool has_flags = false;
     if (len < 64 || !ntlm_field(msg, len, 12, &lm, &lm_len) || !ntlm_field(msg, len, 20, &nt, &nt_len))
         return false;
-    uint32_t flags = le32(msg + 60);
+    uint32_t flags = ntlm_le32(msg + 60);
     bool unicode = flags & FLAG_UNICODE;
     out(depth, "NTLMSSP AUTHENTICATE");
     show_flags(depth + 1, flags);
@@ -210,10 +209,22 @@ static bool authenticate(const unsigned char *msg, size_t len, int depth)
     } else {
         out(depth + 1, "response: NT %zu bytes, LM %zu bytes (unusual)", nt_len, lm_len);
     }
-    show_version(depth + 1, msg, len, 64, flags);
-    /* The MIC follows the version field when MsvAvFlags says it is there. */
-    if (has_flags && (av_flags & AV_FLAGS_MIC) && len >= 88)
-        hex_line(depth + 1, "MIC: ", msg + 72, 16);
+    size_t start = ntlm_auth_payload_start(msg, len);
+    bool version = (flags & FLAG_VERSION) && start >= NTLM_AUTH_MIC_AT;
+    show_version(depth + 1, msg, len, NTLM_AUTH_VERSION_AT, version);
+    if ((flags & FLAG_VERSION) && !version)
+        warn(depth + 1, "NEGOTIATE_VERSION is set but the payload starts at %zu: no Version field "
+                        "(curl 7.88 --ntlm and others); gss-ntlmssp 1.2.0 refuses it; gss-sspi "
+                        "clears the flag (compat rule ntlm-auth-version-at-64) unless a MIC covers "
+                        "the message",
+             start);
+    /* The MIC follows the version field (or takes its place) when MsvAvFlags
+     * says it is there. */
+    size_t mic_at = version ? NTLM_AUTH_MIC_AT : NTLM_AUTH_VERSION_AT;
+    if (has_flags && (av_flags & AV_FLAGS_MIC) && start >= mic_at + MIC_SIZE)
+        hex_line(depth + 1, "MIC: ", msg + mic_at, MIC_SIZE);
+    else if (has_flags && (av_flags & AV_FLAGS_MIC))
+        warn(depth + 1, "MsvAvFlags announces a MIC but the payload leaves no room for it");
     else if (nt_len > 24)
         out(depth + 1, "MIC: absent");
     return true;
@@ -223,7 +234,7 @@ bool inspect_ntlm(const unsigned char *msg, size_t len, int depth)
 {
     static bool (*const by_type[])(const unsigned char *, size_t, int) = {
         NULL, negotiate, challenge, authenticate};
-    uint32_t type = le32(msg + 8);
+    uint32_t type = ntlm_le32(msg + 8);
     if (!inspect_is_ntlm(msg, len) || type < 1 || type > 3 || !by_type[type](msg, len, depth)) {
         out(depth, "NTLMSSP message type %u: malformed or unknown", type);
         return false;

@@ -31,6 +31,13 @@ typedef struct _SecPkgContext_GssLastError {
     SEC_CHAR *Text;         /* UTF-8, free with FreeContextBuffer; NULL if no error */
 } SecPkgContext_GssLastError, *PSecPkgContext_GssLastError;
 
+/* The last failure of AcceptSecurityContext or InitializeSecurityContext on
+ * the calling thread, as SECPKG_ATTR_GSS_LAST_ERROR gives it for a context:
+ * for a failed first call, which leaves no context to ask.  Status is
+ * SEC_E_OK (and Text NULL) when the thread has had no failure.  Text: free
+ * with FreeContextBuffer. */
+SECURITY_STATUS SEC_ENTRY GssSspiGetLastError(PSecPkgContext_GssLastError pError);
+
 #define GSS_SSPI_CB_NONE 0     /* no bindings on either side */
 #define GSS_SSPI_CB_MATCHED 1  /* the client's bindings were checked and matched */
 #define GSS_SSPI_CB_ABSENT 2   /* we had bindings, the client sent none */

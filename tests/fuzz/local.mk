@@ -13,7 +13,7 @@
 FUZZ_CC = clang
 FUZZ_SECONDS = 60
 FUZZ_TARGETS = channel_bindings auth_identity import_context utf pac_logon_info \
-	ntlm_authenticate spnego_init krb5_ap_req der policy
+	ntlm_authenticate spnego_init krb5_ap_req der policy token_compat
 FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS) $(GSSAPI_CFLAGS) -DGSS_SSPI_SYSCONFDIR='"$(sysconfdir)"'
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -fno-omit-frame-pointer $(WARN_CFLAGS) $(FUZZ_SANITIZE)
@@ -34,10 +34,10 @@ FUZZ_ARCHIVE = rm -rf $@ $@.d && $(MKDIR_P) $@.d && \
 
 FUZZ_SSPI_HDRS = sspi-compat/include/sspi.h sspi-compat/include/security.h \
 	sspi-compat/include/gss-sspi.h
-tests/fuzz/libsspi-fuzz.a: $(libgss_sspi_la_SOURCES) $(FUZZ_SSPI_HDRS)
-	$(AM_V_GEN)sources='$(libgss_sspi_la_SOURCES)'; $(FUZZ_ARCHIVE)
-tests/fuzz/libmech-fuzz.a: $(GSS_SSPI_MECH_SOURCES)
-	$(AM_V_GEN)sources='$(GSS_SSPI_MECH_SOURCES)'; $(FUZZ_ARCHIVE)
+tests/fuzz/libsspi-fuzz.a: $(libgss_sspi_la_SOURCES) $(COMMON_SOURCES) $(FUZZ_SSPI_HDRS)
+	$(AM_V_GEN)sources='$(libgss_sspi_la_SOURCES) $(COMMON_SOURCES)'; $(FUZZ_ARCHIVE)
+tests/fuzz/libmech-fuzz.a: $(GSS_SSPI_MECH_SOURCES) $(COMMON_SOURCES)
+	$(AM_V_GEN)sources='$(GSS_SSPI_MECH_SOURCES) $(COMMON_SOURCES)'; $(FUZZ_ARCHIVE)
 
 # fuzz-NAME: the target tests/fuzz/NAME.c and the archive it calls into.
 FUZZ_SSPI = tests/fuzz/fuzz.h tests/fuzz/libsspi-fuzz.a
@@ -65,12 +65,14 @@ tests/fuzz/fuzz-der: tests/fuzz/der.c $(FUZZ_MECH)
 	$(AM_V_CCLD)$(FUZZ_LINK) $(srcdir)/tests/fuzz/der.c $(FUZZ_MECH_LIBS)
 tests/fuzz/fuzz-policy: tests/fuzz/policy.c $(FUZZ_MECH)
 	$(AM_V_CCLD)$(FUZZ_LINK) $(srcdir)/tests/fuzz/policy.c $(FUZZ_MECH_LIBS)
+tests/fuzz/fuzz-token_compat: tests/fuzz/token_compat.c $(FUZZ_MECH)
+	$(AM_V_CCLD)$(FUZZ_LINK) $(srcdir)/tests/fuzz/token_compat.c $(FUZZ_MECH_LIBS)
 
 FUZZ_BINS = tests/fuzz/fuzz-channel_bindings tests/fuzz/fuzz-auth_identity \
 	tests/fuzz/fuzz-import_context tests/fuzz/fuzz-utf tests/fuzz/fuzz-pac_logon_info \
 	tests/fuzz/fuzz-ntlm_authenticate \
 	tests/fuzz/fuzz-spnego_init tests/fuzz/fuzz-krb5_ap_req tests/fuzz/fuzz-der \
-	tests/fuzz/fuzz-policy
+	tests/fuzz/fuzz-policy tests/fuzz/fuzz-token_compat
 fuzz-build: $(FUZZ_BINS)
 
 # The seed programs: ordinary builds (gcc, libgss-sspi.la).
@@ -86,9 +88,10 @@ FUZZ_SRCS = tests/fuzz/channel_bindings.c tests/fuzz/auth_identity.c \
 	tests/fuzz/import_context.c tests/fuzz/utf.c tests/fuzz/pac_logon_info.c \
 	tests/fuzz/ntlm_authenticate.c \
 	tests/fuzz/spnego_init.c tests/fuzz/krb5_ap_req.c tests/fuzz/der.c tests/fuzz/policy.c \
-	tests/fuzz/fuzz.h
+	tests/fuzz/token_compat.c tests/fuzz/fuzz.h
 check_DATA = tests/fuzz/fuzz-ready
-tests/fuzz/fuzz-ready: $(FUZZ_SRCS) $(libgss_sspi_la_SOURCES) $(GSS_SSPI_MECH_SOURCES)
+tests/fuzz/fuzz-ready: $(FUZZ_SRCS) $(libgss_sspi_la_SOURCES) $(GSS_SSPI_MECH_SOURCES) \
+		$(COMMON_SOURCES)
 	@$(MKDIR_P) tests/fuzz
 	@printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n);\n%s\n' \
 		'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return d && n; }' \

@@ -14,7 +14,7 @@ set -eu
 
 out=$1 srcdir=$2 builddir=$3 shared=$4
 targets="channel_bindings auth_identity import_context utf pac_logon_info
-ntlm_authenticate spnego_init krb5_ap_req der policy"
+ntlm_authenticate spnego_init krb5_ap_req der policy token_compat"
 
 rm -rf "$out"
 for t in $targets; do mkdir -p "$out/$t"; done
@@ -44,6 +44,14 @@ else
     echo "make-seeds: $shared/interop not found: no captured tokens among the seeds" >&2
 fi
 cp "$srcdir/mech/negotiate.conf" "$out/policy/negotiate.conf"
+# token_compat: byte 0 is the layer's state (see tests/fuzz/token_compat.c),
+# then curl's captured NTLM messages, and every NTLM and SPNEGO seed above.
+for state in 0 3 7; do
+    for f in "$srcdir"/tests/data/compat/*.bin "$out"/ntlm_authenticate/* "$out"/spnego_init/*; do
+        [ -f "$f" ] || continue
+        { printf "\\$(printf %03o "$state")"; cat "$f"; } >"$out/token_compat/$state-$(basename "$f")"
+    done
+done
 
 "$builddir/tests/fuzz/seed-handmade" "$out"
 if [ -d "$kerberos" ]; then

@@ -18,7 +18,7 @@ src=$(cd "${top_srcdir:-.}" && pwd)
 build=$(cd "${top_builddir:-.}" && pwd)
 shared=${GSS_SSPI_SHARED:-$src/../shared}
 targets=${FUZZ_TARGETS:-channel_bindings auth_identity import_context utf pac_logon_info
-ntlm_authenticate spnego_init krb5_ap_req der policy}
+ntlm_authenticate spnego_init krb5_ap_req der policy token_compat}
 fuzz=$build/tests/fuzz
 
 # Inputs longer than these are cut by libFuzzer, seeds included.

@@ -261,7 +261,8 @@ int main(int argc, char **argv)
     } else if (argc == 3) {
         fprintf(stderr, "seed-live: no service keys in %s, Kerberos seeds skipped\n", argv[2]);
     }
-    static const char *const files[] = {"ntlm-users", "krb5.conf", "krb5.keytab", "ccache"};
+    static const char *const files[] = {"ntlm-users", "krb5.conf", "krb5.keytab", "windows.keytab",
+                                        "ccache"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         char path[256];
         snprintf(path, sizeof(path), "%s/%s", work, files[i]);

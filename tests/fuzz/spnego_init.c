@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < order->count; i++) {
             bool listed = false;
             for (size_t j = 0; j < init.mech_count; j++)
-                listed = listed || oid_eq(&order->elements[i], &init.mechs[j]);
+                listed = listed || oid_equal(&order->elements[i], &init.mechs[j]);
             FUZZ_CHECK(listed);
         }
         gss_release_oid_set(&minor, &order);

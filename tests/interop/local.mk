@@ -30,7 +30,8 @@ tests_interop_gss_client_mit_SOURCES = tests/interop/gss_client.c $(INTEROP_WIRE
 tests_interop_gss_client_mit_LDADD = $(GSSAPI_LIBS)
 tests_interop_ntlm_auth_client_SOURCES = tests/interop/ntlm_auth_client.c $(INTEROP_WIRE)
 tests_interop_interop_replay_SOURCES = tests/interop/replay_client.c $(INTEROP_WIRE) \
-	tests/windows_keytab.c tests/windows_keytab.h mech/der.c mech/der.h
+	tests/windows_keytab.c tests/windows_keytab.h
+tests_interop_interop_replay_LDADD = libgss-sspi-common.la $(GSSAPI_LIBS)
 
 # Two clients need toolchains that configure does not look for: Heimdal's
 # GSS-API (heimdal-multidev) and mingw-w64.  Each is built when its toolchain

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
@@ -20,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "der.h"
 #include "gss-sspi-mech.h"
 #include "testlib.h"
 
@@ -29,43 +29,6 @@
 static gss_OID_desc ms_krb5 = {9, "\x2a\x86\x48\x82\xf7\x12\x01\x02\x02"};
 
 /* ---- helpers ------------------------------------------------------------------------ */
-static char audit_path[512];
-
-/* Writes the policy (plus an audit file of its own) and makes it current. */
-static void use_policy(const char *name, const char *settings)
-{
-    char path[512];
-    const char *dir = realm_env("GSS_SSPI_TEST_DIR");
-    snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
-    snprintf(audit_path, sizeof(audit_path), "%s/%s.audit", dir, name);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fprintf(f, "audit_syslog = no\naudit_file = %s\n%s", audit_path, settings);
-    fclose(f);
-    unlink(audit_path);
-    setenv(GSS_SSPI_NEGOTIATE_CONF_ENV, path, 1);
-}
-
-static char *audit_text(void)
-{
-    FILE *f = fopen(audit_path, "r");
-    char *buf = calloc(1, 65536);
-    if (f != NULL) {
-        size_t n = fread(buf, 1, 65535, f);
-        buf[n] = '\0';
-        fclose(f);
-    }
-    return buf;
-}
-
-static void expect_audit(const char *fragment)
-{
-    char *text = audit_text();
-    ck_assert_msg(strstr(text, fragment) != NULL, "no \"%s\" in the audit file:\n%s", fragment,
-                  text);
-    free(text);
-}
-
 /* POLICY_STATUS: the status word and the text (malloc'ed). */
 static uint32_t policy_status(char **text)
 {
@@ -824,36 +787,6 @@ START_TEST(form_right_when_loaded_mid_accept)
 END_TEST
 
 /* ---- initiator: MS-KRB5 first, the server's NegTokenInit2 ----------------------------------- */
-struct der {
-    const unsigned char *p;
-    size_t len;
-};
-
-static bool der_next(struct der *d, unsigned char *tag, struct der *v)
-{
-    size_t n, i = 2;
-    if (d->len < 2)
-        return false;
-    *tag = d->p[0];
-    n = d->p[1];
-    if (n & 0x80) {
-        size_t k = n & 0x7f;
-        if (k == 0 || k > 3 || d->len < 2 + k)
-            return false;
-        n = 0;
-        for (size_t j = 0; j < k; j++)
-            n = n << 8 | d->p[2 + j];
-        i += k;
-    }
-    if (n > d->len - i)
-        return false;
-    v->p = d->p + i;
-    v->len = n;
-    d->p += i + n;
-    d->len -= i + n;
-    return true;
-}
-
 /* The mechTypes of a NegTokenInit and the framing OID of its mechToken. */
 static size_t neg_token_init(const gss_buffer_desc *tok, gss_OID_desc *mechs, size_t max,
                              gss_OID_desc *token_oid)
@@ -957,46 +890,12 @@ START_TEST(initiator_uses_server_negtokeninit2)
 }
 END_TEST
 
-/* Written before the first GSS call of each forked test: the mechglue reads
- * GSS_MECH_CONFIG once per process. */
-static void write_mech_config(void)
-{
-    const char *module = getenv("GSS_SSPI_NEGOTIATE_MODULE");
-    const char *dir = getenv("GSS_SSPI_TEST_DIR");
-    char path[512], line[1024], ntlm[1024] = "";
-    glob_t g;
-    if (module == NULL || dir == NULL) {
-        fprintf(stderr, "run through make check (GSS_SSPI_NEGOTIATE_MODULE, with-realm)\n");
-        exit(77);
-    }
-    if (glob("/etc/gss/mech.d/*.conf", 0, NULL, &g) == 0) {
-        for (size_t i = 0; i < g.gl_pathc && ntlm[0] == '\0'; i++) {
-            FILE *f = fopen(g.gl_pathv[i], "r");
-            while (f != NULL && fgets(line, sizeof(line), f))
-                if (line[0] != '#' && strstr(line, "1.3.6.1.4.1.311.2.2.10") != NULL)
-                    snprintf(ntlm, sizeof(ntlm), "%s", line);
-            if (f != NULL)
-                fclose(f);
-        }
-        globfree(&g);
-    }
-    snprintf(path, sizeof(path), "%s/mech-with-interposer", dir);
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        exit(99);
-    fprintf(f,
-            "%sgss-sspi-negotiate 2.25.90609452979841741294370483809392673506.1 %s <interposer>\n",
-            ntlm, module);
-    fclose(f);
-    setenv("GSS_MECH_CONFIG", path, 1);
-}
-
 int main(void)
 {
     /* The module refuses policy files others may write: ours are 0644
      * whatever umask the harness runs with. */
     umask(022);
-    write_mech_config();
+    load_negotiate_module();
     Suite *s = suite_create("mech");
     TCase *tc = tcase_create("mech");
     tcase_set_timeout(tc, 60);

@@ -10,7 +10,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include <stdarg.h>
+
+#include "trace.h"
 
 static FILE *trace_file;
 static pthread_once_t trace_once = PTHREAD_ONCE_INIT;
