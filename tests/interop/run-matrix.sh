@@ -4,8 +4,12 @@
 # The interoperability matrix (issue #5): real, independent client
 # implementations against our SSPI server (interop-server), and our SSPI
 # client against a raw MIT acceptor (gss-server), all on loopback inside a
-# private realm.  Prints one table row per cell and ends with the plain line
-# `N passed, N failed, N skipped`; exits 1 if any cell failed.
+# private realm.  The clients of issue #8 (curl --ntlm, Java JGSS,
+# python3-ntlm-auth, impacket, Samba's ntlm_auth forced to NTLMv1) meet our
+# acceptor twice: without and with the gss-sspi-negotiate module (loaded
+# through GSS_MECH_CONFIG, its audit line checked).  Prints one table row per
+# cell and ends with the plain line `N passed, N failed, N skipped`; exits 1
+# if any cell failed.
 #
 # BINDIR holds the built programs (default: this directory, i.e. an in-tree
 # build; `make interop` passes it).  A cell whose client is not installed
@@ -18,12 +22,15 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 srcdir=$(cd "$here/../.." && pwd)
 bin=$(cd "${1:-$here}" && pwd)
+# The module and the demo server, from the same build as BINDIR.
+top_builddir=$(cd "$bin/../.." && pwd)
 shared=${GSS_SSPI_SHARED:-$srcdir/../shared}
 work=$(mktemp -d "${TMPDIR:-/tmp}/gss-sspi-interop.XXXXXX")
 mkdir -p "$work/logs" "$work/bin"
 
 passed=0 failed=0 skipped=0
-port_main='' port_ntlmv1='' port_gss='' port_replay=''
+port_main='' port_ntlmv1='' port_gss='' port_replay='' port_main_mod='' port_ntlmv1_mod=''
+port_demo='' port_demo_mod=''
 server_pids=()
 wine_started=
 
@@ -55,6 +62,14 @@ have ntlm_auth || missing[wine]="Samba's ntlm_auth not installed: Wine's NTLM ne
 have ntlm_auth || missing[samba]="Samba's ntlm_auth not installed (apt-get install winbind)"
 [ -x "$bin/gss-client-heimdal" ] || missing[heimdal]="no Heimdal client (apt-get install heimdal-multidev, then make interop)"
 [ -d "$shared/interop/windows-kerberos" ] || missing[shared]="no Windows tokens at $shared/interop"
+python=/usr/bin/python3 # the system python, where the Debian modules live
+have curl || missing[curl]="curl not installed (apt-get install curl)"
+[ -x "$top_builddir/tools/sspi-demo-server" ] || missing[curl]="no tools/sspi-demo-server (make)"
+{ have javac && have java; } || missing[java]="no JDK (apt-get install openjdk-17-jdk-headless)"
+"$python" -c 'import ntlm_auth' 2>/dev/null ||
+    missing[ntlm_auth_py]="python3-ntlm-auth not installed (apt-get install python3-ntlm-auth)"
+"$python" -c 'import impacket' 2>/dev/null ||
+    missing[impacket]="impacket not installed (apt-get install python3-impacket)"
 
 # ---- the realm and the servers ---------------------------------------------
 "$srcdir/tests/realm/setup-realm.sh" "$work/realm" >"$work/logs/realm.log" 2>&1
@@ -88,11 +103,35 @@ start_server() {
     printf -v "port_$name" '%s' "$(cat "$work/$name.port")"
 }
 
-start_server main interop-server
+# The GSS mechanism configuration of our acceptors: gss-ntlmssp alone, or
+# with the gss-sspi-negotiate interposer (tests/mech/lib.sh), whatever
+# /etc/gss/mech.d holds.  The module's policy: NTLM audited (accepted and
+# logged), NTLMv1 denied, its audit lines in a file per server.
+module=${GSS_SSPI_NEGOTIATE_MODULE:-$top_builddir/mech/.libs/gss-sspi-negotiate.so}
+# shellcheck source=../mech/lib.sh
+. "$srcdir/tests/mech/lib.sh"
+mech_config "$work/mech-without.conf" without
+mech_config "$work/mech-with.conf" with
+without_module=(GSS_MECH_CONFIG="$work/mech-without.conf")
+with_module() { # NAME: sets with_module_env, the environment of a server with the module
+    printf 'ntlm = audit\nntlm_v1 = deny\naudit_syslog = no\naudit_file = %s\n' \
+        "$work/audit-$1.log" >"$work/policy-$1.conf"
+    : >"$work/audit-$1.log"
+    with_module_env=(GSS_MECH_CONFIG="$work/mech-with.conf"
+        GSS_SSPI_NEGOTIATE_CONF="$work/policy-$1.conf")
+}
+
+start_server main interop-server "${without_module[@]}"
+with_module main
+start_server main_mod interop-server "${with_module_env[@]}"
 # Heimdal's NTLM client sends NTLMv1 (with extended session security) and
 # names the server's domain: this acceptor is a domain member that allows it,
 # as an administrator who lets such clients in would configure gss-ntlmssp.
-start_server ntlmv1 interop-server LM_COMPAT_LEVEL=2 NETBIOS_DOMAIN_NAME="$ntlm_domain"
+# With the module, ntlm_v1 = deny must refuse what gss-ntlmssp would admit.
+ntlmv1_env=(LM_COMPAT_LEVEL=2 NETBIOS_DOMAIN_NAME="$ntlm_domain")
+start_server ntlmv1 interop-server "${ntlmv1_env[@]}" "${without_module[@]}"
+with_module ntlmv1
+start_server ntlmv1_mod interop-server "${ntlmv1_env[@]}" "${with_module_env[@]}"
 start_server gss gss-server
 if [ -z "${missing[shared]:-}" ]; then
     mkdir -p "$work/replay"
@@ -100,6 +139,45 @@ if [ -z "${missing[shared]:-}" ]; then
     start_server replay interop-server KRB5_CONFIG="$work/replay/krb5.conf" \
         KRB5_KTNAME="FILE:$work/replay/windows.keytab" KRB5RCACHETYPE=none
 fi
+
+# The demo HTTP server (curl's cells), without and with the module.  It takes
+# a port number: a free one, then wait for its "listening" line.
+start_demo() { # NAME [ENV=VALUE...]
+    local name=$1 port
+    shift
+    port=$((20000 + RANDOM % 30000))
+    while ss -Htln "sport = :$port" | grep -q .; do port=$((port + 1)); done
+    env "$@" "$top_builddir/tools/sspi-demo-server" --port "$port" \
+        >"$work/logs/server-$name.log" 2>&1 &
+    server_pids+=($!)
+    for _ in $(seq 1 100); do
+        grep -q listening "$work/logs/server-$name.log" && break
+        sleep 0.05
+    done
+    grep -q listening "$work/logs/server-$name.log" ||
+        missing[curl]="sspi-demo-server did not start (see $work/logs/server-$name.log)"
+    printf -v "port_$name" '%s' "$port"
+}
+if [ -z "${missing[curl]:-}" ]; then
+    start_demo demo "${without_module[@]}"
+    with_module demo
+    start_demo demo_mod "${with_module_env[@]}"
+fi
+
+# Java: the client is compiled here, once per run.
+if [ -z "${missing[java]:-}" ]; then
+    mkdir -p "$work/java"
+    javac -d "$work/java" "$here/java/InteropClient.java" >"$work/logs/javac.log" 2>&1 ||
+        missing[java]="javac failed (see $work/logs/javac.log)"
+fi
+
+# python3-ntlm-auth computes the NT hash with hashlib's MD4, which OpenSSL 3
+# keeps in its legacy provider: its users load that provider, so do we.
+printf '%s\n' 'openssl_conf = openssl_init' '[openssl_init]' 'providers = provider_sect' \
+    '[provider_sect]' 'default = default_sect' 'legacy = legacy_sect' '[default_sect]' \
+    'activate = 1' '[legacy_sect]' 'activate = 1' >"$work/openssl-legacy.cnf"
+OPENSSL_CONF="$work/openssl-legacy.cnf" "$python" -c 'import hashlib; hashlib.new("md4")' \
+    2>/dev/null || missing[ntlm_auth_py]="OpenSSL's legacy provider (MD4) cannot be loaded"
 
 # Wine: one prefix per run, booted once.  Its NTLM runs `ntlm_auth` from
 # PATH: a wrapper points that at our empty smb.conf.
@@ -130,22 +208,29 @@ note() {
     note_id=${note_ids[$1]}
 }
 
+# The module column of the next cells, and the audit file they are checked
+# against (see acceptor below): "no" and none by default.
+cell_module=no cell_audit=
+
 # cell CLIENT PACKAGE CREDS FORM CB NEEDS EXPECT NOTE -- COMMAND...
 #   NEEDS   a key of `missing` (or -): the cell skips when it is missing.
-#   EXPECT  key=pattern;... checked against the RESULT line (bash patterns).
+#   EXPECT  key=pattern;... checked against the RESULT line (bash patterns);
+#           audit=pattern checks the module's audit lines of the cell.
 #   NOTE    footnote for the Messages column (or -).
 cell() {
     local client=$1 package=$2 creds=$3 form=$4 cb=$5 needs=$6 expect=$7 note_text=$8
     shift 9
     n_cells=$((n_cells + 1))
     local id log line verdict why="" status="-" negotiated="-" name="-" messages="-"
+    local module=$cell_module audited=0
     id=$(printf '%02d' "$n_cells")
     log="$work/logs/$id.log"
     if [ "$needs" != - ] && [ -n "${missing[$needs]:-}" ]; then
         skipped=$((skipped + 1))
-        rows+=("| $id | $client | $package | $creds | $form | $cb | - | - | - | - | SKIP: ${missing[$needs]} |")
+        rows+=("| $id | $client | $package | $creds | $form | $cb | $module | - | - | - | - | SKIP: ${missing[$needs]} |")
         return
     fi
+    [ -z "$cell_audit" ] || audited=$(wc -l <"$cell_audit")
     printf '$ %s\n' "$*" >"$log"
     timeout 120 "$@" >>"$log" 2>&1 || true
     line=$(grep -m1 '^RESULT ' "$log" || true)
@@ -156,6 +241,12 @@ cell() {
         r[${kv%%=*}]=${kv#*=}
     done
     set +f
+    # The audit lines the module wrote for this cell (cells run one by one).
+    if [ -n "$cell_audit" ]; then
+        r[audit]=$(tail -n "+$((audited + 1))" "$cell_audit" | tr '\n' ' ')
+        printf 'audit: %s\n' "${r[audit]}" >>"$log"
+        module+=": audit $(sed -n 's/.* result=\([^ ]*\).*/\1/p' <<<"${r[audit]}")"
+    fi
     if [ -z "$line" ]; then
         why="no RESULT line"
     else
@@ -193,7 +284,7 @@ cell() {
         verdict="FAIL: $why(log $log)"
         failed=$((failed + 1))
     fi
-    rows+=("| $id | $client | $package | $creds | $form | $cb | $status | $negotiated | $name | $messages | $verdict |")
+    rows+=("| $id | $client | $package | $creds | $form | $cb | $module | $status | $negotiated | $name | $messages | $verdict |")
 }
 
 ok_krb="status=SEC_E_OK;package=Kerberos;user=$krb_user"
@@ -311,9 +402,122 @@ cell "$O" Kerberos "logged-on (ccache)" "raw Kerberos" match - "$ok_krb;form=raw
 cell "$O" NTLM explicit "raw NTLMSSP" match - "$ok_ntlm;form=raw;cb=matched;$all_msgs" - -- \
     "${ours[@]}" --package NTLM "${ntlm_id[@]}" --cb "$cb" --hello "cb=$cb"
 
+# -- Issue #8: clients users reach for, outside the first matrix.  Each one
+#    against our acceptor twice: without the module, then with it (the
+#    Module column; its audit line for the cell is checked too).
+# acceptor SERVER without|with: sets port to that server's (main, ntlmv1 or
+# demo), the next cells' Module column and audit file, and audit_ok, the
+# expectation that the module logged the context as accepted.
+port='' audit_ok='' audit_failed=''
+acceptor() {
+    local v=port_$1
+    cell_module=no cell_audit='' audit_ok='' audit_failed=''
+    if [ "$2" = with ]; then
+        v+=_mod
+        cell_module=yes cell_audit="$work/audit-$1.log"
+        audit_ok=";audit=*result=success*"
+        audit_failed=";audit=*result=failure*"
+    fi
+    port=${!v}
+}
+msgs_http="HTTP: the demo server answers a page; no message protection"
+for m in without with; do
+    # curl 7.88's own NTLM: a 32-byte NEGOTIATE (no Version), then an
+    # AUTHENTICATE flagged NEGOTIATE_VERSION with its payload at offset 64.
+    acceptor demo "$m"
+    cell "curl --ntlm" "NTLM (HTTP)" "explicit" "raw NTLMSSP" none curl "$ok_ntlm;form=raw;client_status=HTTP-200$audit_ok" "$msgs_http" -- \
+        "$python" "$here/curl_client.py" --url "http://$GSS_SSPI_TEST_HOST:$port/" \
+        --resolve "$GSS_SSPI_TEST_HOST:$port:127.0.0.1" --user "$ntlm_user:$password"
+done
+
+# Java's JGSS (pure-Java Kerberos and SPNEGO), TGT from the realm's ccache
+# through JAAS.  Its channel bindings without addresses hash the address
+# type as 255, where MIT and Windows put GSS_C_AF_NULLADDR = 0: a client
+# defect, answered with SEC_E_BAD_BINDINGS as Windows would; the same
+# bindings with a server-side type of 255 match, so nothing else differs.
+java_client=(java "-Djava.security.krb5.conf=$KRB5_CONFIG" -cp "$work/java" InteropClient
+    --target "$host_service" --ccache "$GSS_SSPI_TEST_DIR/alice.ccache" --principal "$krb_user")
+java_cb_note="JDK 17 client defect: org.ietf.jgss.ChannelBinding without addresses hashes the address types as 255; MIT and Windows hash GSS_C_AF_NULLADDR as 0, so no Windows or MIT acceptor matches them"
+java_cb255_note="the server's bindings given address type 255 (cb_addrtype=255): then Java's match, so the address type is the only difference"
+J="Java 17 JGSS"
+for m in without with; do
+    acceptor main "$m"
+    cell "$J" Kerberos "JAAS (ccache)" "raw Kerberos" none java "$ok_krb;form=raw;$all_msgs$audit_ok" - -- \
+        "${java_client[@]}" --port "$port" --mech krb5
+    cell "$J" SPNEGO "JAAS (ccache)" "SPNEGO/Kerberos" none java "$ok_krb;form=spnego;$all_msgs$audit_ok" - -- \
+        "${java_client[@]}" --port "$port" --mech spnego
+    cell "$J" SPNEGO "JAAS (ccache)" "SPNEGO/Kerberos" "match (app data)" java "status=SEC_E_BAD_BINDINGS;messages=n/a$audit_failed" "$java_cb_note" -- \
+        "${java_client[@]}" --port "$port" --mech spnego --cb "$cb" --hello "cb=$cb"
+    cell "$J" SPNEGO "JAAS (ccache)" "SPNEGO/Kerberos" "match, server type 255" java "$ok_krb;form=spnego;cb=matched;$all_msgs$audit_ok" "$java_cb255_note" -- \
+        "${java_client[@]}" --port "$port" --mech spnego --cb "$cb" --hello "cb=$cb" --hello cb_addrtype=255
+done
+
+# python3-ntlm-auth (requests-ntlm, pywinrm): NTLMv2; a MIC only when the
+# CHALLENGE carries a timestamp, which gss-ntlmssp 1.2.0 sends only to a
+# client that sets NTLMSSP_REQUEST_TARGET.  Sealing and signing both ways.
+py_ntlm=(env "OPENSSL_CONF=$work/openssl-legacy.cnf" "$python" "$here/ntlm_auth_py_client.py"
+    --user "$user" --domain "$ntlm_domain" --password "$password")
+py_nomic_note="python3-ntlm-auth 1.4.0 does not set NTLMSSP_REQUEST_TARGET; gss-ntlmssp 1.2.0 then sends no TargetInfo, so the client has no server timestamp and sends no MIC (the next rows set the flag)"
+P="python3-ntlm-auth"
+for m in without with; do
+    acceptor main "$m"
+    cell "$P" NTLM explicit "raw NTLMSSP" none ntlm_auth_py "$ok_ntlm;form=raw;client_package=NTLMv2;$all_msgs$audit_ok" "$py_nomic_note" -- \
+        "${py_ntlm[@]}" --port "$port"
+    cell "$P" NTLM "explicit, REQUEST_TARGET" "raw NTLMSSP" match ntlm_auth_py "$ok_ntlm;form=raw;cb=matched;client_package=NTLMv2+MIC;$all_msgs$audit_ok" - -- \
+        "${py_ntlm[@]}" --port "$port" --request-target --cb "$cb" --hello "cb=$cb"
+    cell "$P" NTLM "explicit, REQUEST_TARGET" "raw NTLMSSP" mismatch ntlm_auth_py "status=SEC_E_BAD_BINDINGS;client_package=NTLMv2+MIC;messages=n/a$audit_failed" - -- \
+        "${py_ntlm[@]}" --port "$port" --request-target --cb "$other_cb" --hello "cb=$cb"
+    # Under Require the library refuses after the module accepted: the
+    # audit line says success with cb=absent (the module's own policy is
+    # Allow; the application asked for Require through the library).
+    cell "$P" NTLM "explicit, REQUEST_TARGET" "raw NTLMSSP" "none (Require)" ntlm_auth_py "status=SEC_E_BAD_BINDINGS;client_package=NTLMv2+MIC;messages=n/a${cell_audit:+;audit=*cb=absent*}" - -- \
+        "${py_ntlm[@]}" --port "$port" --request-target --hello "cb=$cb" --hello cb_policy=require
+done
+
+# impacket: NTLM (a 32-byte NEGOTIATE without Version) raw and in SPNEGO,
+# with messages; Kerberos as its LDAP/MSSQL code sends it (the AP-REQ bare
+# in SPNEGO's mechToken) and as its SMB code does (with the RFC 2743
+# header), both without an authenticator checksum: no GSS flags, no
+# channel bindings, so channel-binding Require refuses them.
+impacket=("$python" "$here/impacket_client.py")
+imp_ntlm=("${impacket[@]}" --user "$user" --domain "$ntlm_domain" --password "$password")
+imp_krb=("${impacket[@]}" --mech spnego-krb5 --user "$user" --realm "$GSS_SSPI_TEST_REALM"
+    --spn "$spn" --ccache "$GSS_SSPI_TEST_DIR/alice.ccache")
+imp_krb_note="impacket builds Kerberos GSS messages only inside its SMB3/DCE-RPC code: the handshake is the test"
+I="impacket 0.10"
+for m in without with; do
+    acceptor main "$m"
+    cell "$I" NTLM explicit "raw NTLMSSP" none impacket "$ok_ntlm;form=raw;client_package=NTLMv2;$all_msgs$audit_ok" - -- \
+        "${imp_ntlm[@]}" --port "$port" --mech ntlm
+    cell "$I" SPNEGO explicit "SPNEGO/NTLM" none impacket "$ok_ntlm;form=spnego;client_package=NTLMv2;$all_msgs$audit_ok" - -- \
+        "${imp_ntlm[@]}" --port "$port" --mech spnego-ntlm
+    cell "$I" "SPNEGO (LDAP code)" "ccache ticket" "SPNEGO/bare AP-REQ, no checksum" none impacket "$ok_krb;form=spnego;messages=n/a$audit_ok" "$imp_krb_note" -- \
+        "${imp_krb[@]}" --port "$port" --form ldap
+    cell "$I" "SPNEGO (SMB code)" "ccache ticket" "SPNEGO/Kerberos, no checksum" none impacket "$ok_krb;form=spnego;messages=n/a$audit_ok" "$imp_krb_note" -- \
+        "${imp_krb[@]}" --port "$port" --form smb
+    cell "$I" "SPNEGO (LDAP code)" "ccache ticket" "SPNEGO/bare AP-REQ, no checksum" "none (Require)" impacket "status=SEC_E_BAD_BINDINGS;messages=n/a${cell_audit:+;audit=*cb=absent*}" - -- \
+        "${imp_krb[@]}" --port "$port" --form ldap --hello "cb=$cb" --hello cb_policy=require
+    cell "$I" "SPNEGO (SMB code)" "ccache ticket" "SPNEGO/Kerberos, no checksum" "none (Require)" impacket "status=SEC_E_BAD_BINDINGS;messages=n/a${cell_audit:+;audit=*cb=absent*}" - -- \
+        "${imp_krb[@]}" --port "$port" --form smb --hello "cb=$cb" --hello cb_policy=require
+done
+
+# Samba's ntlm_auth with `client ntlmv2 auth = no`: NTLMv1 (NTLM2 session
+# response).  gss-ntlmssp in domain mode admits it; the module's
+# ntlm_v1 = deny refuses it and says so in the audit line.
+printf '[global]\n\tclient ntlmv2 auth = no\n\tclient lanman auth = no\n' >"$work/smb-ntlmv1.conf"
+samba_v1=("$bin/ntlm-auth-client" --user "$user" --domain "$ntlm_domain" --password "$password"
+    --configfile "$work/smb-ntlmv1.conf")
+acceptor ntlmv1 without
+cell "$S (client ntlmv2 auth = no)" "NTLM to Negotiate" explicit "raw NTLMSSP" none samba "$ok_ntlm;form=raw;client_package=NTLMv1;messages=n/a" "$samba_note" -- \
+    "${samba_v1[@]}" --port "$port"
+acceptor ntlmv1 with
+cell "$S (client ntlmv2 auth = no)" "NTLM to Negotiate" explicit "raw NTLMSSP" none samba "status=SEC_E_LOGON_DENIED;client_package=NTLMv1;messages=n/a;audit=*result=denied*package=NTLM*ntlm=v1*NTLMv1*" "$samba_note" -- \
+    "${samba_v1[@]}" --port "$port"
+acceptor main without
+
 # ---- the matrix ----------------------------------------------------------------
-echo "| # | Client | Package | Credentials | Token form | Channel bindings | SEC status | Negotiated | Client name | Messages | Result |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| # | Client | Package | Credentials | Token form | Channel bindings | Module | SEC status | Negotiated | Client name | Messages | Result |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 for i in "${!notes[@]}"; do
