@@ -86,6 +86,6 @@ interop: $(INTEROP_BUILT) $(gssmech_LTLIBRARIES) tools/sspi-demo-server$(EXEEXT)
 
 CLEANFILES += tests/interop/gss-client-heimdal tests/interop/sspi-client.exe
 EXTRA_DIST += tests/interop/run-matrix.sh tests/interop/README.md \
-	tests/interop/interop_wire.py tests/interop/curl_client.py \
+	tests/interop/interop_wire.py tests/interop/http_client.py \
 	tests/interop/ntlm_auth_py_client.py tests/interop/impacket_client.py \
-	tests/interop/java/InteropClient.java
+	tests/interop/java/InteropClient.java tests/interop/java/HttpFetch.java

@@ -30,7 +30,7 @@ mkdir -p "$work/logs" "$work/bin"
 
 passed=0 failed=0 skipped=0
 port_main='' port_ntlmv1='' port_gss='' port_replay='' port_main_mod='' port_ntlmv1_mod=''
-port_demo='' port_demo_mod=''
+port_demo='' port_demo_mod='' port_cbreq_mod=''
 server_pids=()
 wine_started=
 
@@ -64,7 +64,7 @@ have ntlm_auth || missing[samba]="Samba's ntlm_auth not installed (apt-get insta
 [ -d "$shared/interop/windows-kerberos" ] || missing[shared]="no Windows tokens at $shared/interop"
 python=/usr/bin/python3 # the system python, where the Debian modules live
 have curl || missing[curl]="curl not installed (apt-get install curl)"
-[ -x "$top_builddir/tools/sspi-demo-server" ] || missing[curl]="no tools/sspi-demo-server (make)"
+[ -x "$top_builddir/tools/sspi-demo-server" ] || missing[demo]="no tools/sspi-demo-server (make)"
 { have javac && have java; } || missing[java]="no JDK (apt-get install openjdk-17-jdk-headless)"
 "$python" -c 'import ntlm_auth' 2>/dev/null ||
     missing[ntlm_auth_py]="python3-ntlm-auth not installed (apt-get install python3-ntlm-auth)"
@@ -113,9 +113,9 @@ module=${GSS_SSPI_NEGOTIATE_MODULE:-$top_builddir/mech/.libs/gss-sspi-negotiate.
 mech_config "$work/mech-without.conf" without
 mech_config "$work/mech-with.conf" with
 without_module=(GSS_MECH_CONFIG="$work/mech-without.conf")
-with_module() { # NAME: sets with_module_env, the environment of a server with the module
-    printf 'ntlm = audit\nntlm_v1 = deny\naudit_syslog = no\naudit_file = %s\n' \
-        "$work/audit-$1.log" >"$work/policy-$1.conf"
+with_module() { # NAME [POLICY-LINE...]: sets with_module_env, the environment of a server with the module
+    printf '%s\n' 'ntlm = audit' 'ntlm_v1 = deny' 'audit_syslog = no' "audit_file = $work/audit-$1.log" \
+        "${@:2}" >"$work/policy-$1.conf"
     : >"$work/audit-$1.log"
     with_module_env=(GSS_MECH_CONFIG="$work/mech-with.conf"
         GSS_SSPI_NEGOTIATE_CONF="$work/policy-$1.conf")
@@ -124,6 +124,10 @@ with_module() { # NAME: sets with_module_env, the environment of a server with t
 start_server main interop-server "${without_module[@]}"
 with_module main
 start_server main_mod interop-server "${with_module_env[@]}"
+# The module's own channel-binding policy (IIS's tokenChecking=Require for
+# every GSS application), the application's left at Allow.
+with_module cbreq 'channel_bindings = require'
+start_server cbreq_mod interop-server "${with_module_env[@]}"
 # Heimdal's NTLM client sends NTLMv1 (with extended session security) and
 # names the server's domain: this acceptor is a domain member that allows it,
 # as an administrator who lets such clients in would configure gss-ntlmssp.
@@ -155,20 +159,31 @@ start_demo() { # NAME [ENV=VALUE...]
         sleep 0.05
     done
     grep -q listening "$work/logs/server-$name.log" ||
-        missing[curl]="sspi-demo-server did not start (see $work/logs/server-$name.log)"
+        missing[demo]="sspi-demo-server did not start (see $work/logs/server-$name.log)"
     printf -v "port_$name" '%s' "$port"
 }
-if [ -z "${missing[curl]:-}" ]; then
+if [ -z "${missing[demo]:-}" ]; then
     start_demo demo "${without_module[@]}"
     with_module demo
     start_demo demo_mod "${with_module_env[@]}"
 fi
 
-# Java: the client is compiled here, once per run.
+# Java: the clients are compiled here, once per run.  JGSS takes its
+# credential from the JAAS entry its initiators use, Krb5LoginModule reading
+# the realm's ccache; the JDK's resolver reads a hosts file for the service
+# name (no DNS here).
 if [ -z "${missing[java]:-}" ]; then
     mkdir -p "$work/java"
-    javac -d "$work/java" "$here/java/InteropClient.java" >"$work/logs/javac.log" 2>&1 ||
-        missing[java]="javac failed (see $work/logs/javac.log)"
+    javac -d "$work/java" "$here/java/InteropClient.java" "$here/java/HttpFetch.java" \
+        >"$work/logs/javac.log" 2>&1 || missing[java]="javac failed (see $work/logs/javac.log)"
+    cat >"$work/java/jaas.conf" <<EOF
+com.sun.security.jgss.krb5.initiate {
+    com.sun.security.auth.module.Krb5LoginModule required
+        useTicketCache=true ticketCache="$GSS_SSPI_TEST_DIR/alice.ccache"
+        principal="$GSS_SSPI_TEST_USER@$GSS_SSPI_TEST_REALM" doNotPrompt=true;
+};
+EOF
+    echo "127.0.0.1 $GSS_SSPI_TEST_HOST" >"$work/java/hosts"
 fi
 
 # python3-ntlm-auth computes the NT hash with hashlib's MD4, which OpenSSL 3
@@ -178,6 +193,10 @@ printf '%s\n' 'openssl_conf = openssl_init' '[openssl_init]' 'providers = provid
     'activate = 1' '[legacy_sect]' 'activate = 1' >"$work/openssl-legacy.cnf"
 OPENSSL_CONF="$work/openssl-legacy.cnf" "$python" -c 'import hashlib; hashlib.new("md4")' \
     2>/dev/null || missing[ntlm_auth_py]="OpenSSL's legacy provider (MD4) cannot be loaded"
+
+# The HTTP cells need their client and the demo server.
+missing[curl_http]=${missing[curl]:-${missing[demo]:-}}
+missing[java_http]=${missing[java]:-${missing[demo]:-}}
 
 # Wine: one prefix per run, booted once.  Its NTLM runs `ntlm_auth` from
 # PATH: a wrapper points that at our empty smb.conf.
@@ -421,22 +440,32 @@ acceptor() {
     port=${!v}
 }
 msgs_http="HTTP: the demo server answers a page; no message protection"
+java_jgss=(java "-Djava.security.krb5.conf=$KRB5_CONFIG"
+    "-Djava.security.auth.login.config=$work/java/jaas.conf"
+    -Djavax.security.auth.useSubjectCredsOnly=false -cp "$work/java")
 for m in without with; do
     # curl 7.88's own NTLM: a 32-byte NEGOTIATE (no Version), then an
     # AUTHENTICATE flagged NEGOTIATE_VERSION with its payload at offset 64.
+    # Java's HttpURLConnection NTLM sends the same NEGOTIATE.
     acceptor demo "$m"
-    cell "curl --ntlm" "NTLM (HTTP)" "explicit" "raw NTLMSSP" none curl "$ok_ntlm;form=raw;client_status=HTTP-200$audit_ok${cell_audit:+;audit=*compat=ntlm-*}" "$msgs_http" -- \
-        "$python" "$here/curl_client.py" --url "http://$GSS_SSPI_TEST_HOST:$port/" \
-        --resolve "$GSS_SSPI_TEST_HOST:$port:127.0.0.1" --user "$ntlm_user:$password"
+    url="http://$GSS_SSPI_TEST_HOST:$port/"
+    curl=(curl -sS --max-time 60 -w '\nHTTP %{http_code}\n' --resolve "$GSS_SSPI_TEST_HOST:$port:127.0.0.1")
+    cell "curl --ntlm" "NTLM (HTTP)" "explicit" "raw NTLMSSP" none curl_http "$ok_ntlm;form=raw;client_status=HTTP-200$audit_ok${cell_audit:+;audit=*compat=ntlm-*}" "$msgs_http" -- \
+        "$python" "$here/http_client.py" -- "${curl[@]}" --ntlm -u "$ntlm_user:$password" "$url"
+    cell "Java 17 HttpURLConnection" "NTLM (HTTP)" "Authenticator" "raw NTLMSSP" none java_http "$ok_ntlm;form=raw;client_status=HTTP-200$audit_ok${cell_audit:+;audit=*compat=ntlm-negotiate-no-version*}" "$msgs_http" -- \
+        "$python" "$here/http_client.py" -- "${java_jgss[@]}" "-Djdk.net.hosts.file=$work/java/hosts" \
+        -Dhttp.auth.preference=NTLM HttpFetch "$url" "$ntlm_user" "$password"
+    cell "Java 17 HttpURLConnection" "Negotiate (HTTP)" "JAAS (ccache)" "SPNEGO/Kerberos" none java_http "$ok_krb;form=spnego;client_status=HTTP-200$audit_ok" "$msgs_http" -- \
+        "$python" "$here/http_client.py" -- "${java_jgss[@]}" "-Djdk.net.hosts.file=$work/java/hosts" \
+        -Dhttp.auth.preference=SPNEGO HttpFetch "$url"
 done
 
 # Java's JGSS (pure-Java Kerberos and SPNEGO), TGT from the realm's ccache
-# through JAAS.  Its channel bindings without addresses hash the address
+# through JAAS (jaas.conf above).  Its channel bindings without addresses hash the address
 # type as 255, where MIT and Windows put GSS_C_AF_NULLADDR = 0: a client
 # defect, answered with SEC_E_BAD_BINDINGS as Windows would; the same
 # bindings with a server-side type of 255 match, so nothing else differs.
-java_client=(java "-Djava.security.krb5.conf=$KRB5_CONFIG" -cp "$work/java" InteropClient
-    --target "$host_service" --ccache "$GSS_SSPI_TEST_DIR/alice.ccache" --principal "$krb_user")
+java_client=("${java_jgss[@]}" InteropClient --target "$host_service")
 java_cb_note="JDK 17 client defect: org.ietf.jgss.ChannelBinding without addresses hashes the address types as 255; MIT and Windows hash GSS_C_AF_NULLADDR as 0, so no Windows or MIT acceptor matches them"
 java_cb255_note="the server's bindings given address type 255 (cb_addrtype=255): then Java's match, so the address type is the only difference"
 J="Java 17 JGSS"
@@ -473,6 +502,16 @@ for m in without with; do
     cell "$P" NTLM "explicit, REQUEST_TARGET" "raw NTLMSSP" "none (Require)" ntlm_auth_py "status=SEC_E_BAD_BINDINGS;client_package=NTLMv2+MIC;messages=n/a${cell_audit:+;audit=*cb=absent*}" - -- \
         "${py_ntlm[@]}" --port "$port" --request-target --hello "cb=$cb" --hello cb_policy=require
 done
+
+# The module's `channel_bindings = require` (the application asks nothing):
+# a client whose bindings matched passes; one without bindings, or without
+# a GSS checksum at all (impacket), is refused by the module, which logs it
+# as denied.
+acceptor cbreq with
+cell "$P" NTLM "explicit, REQUEST_TARGET" "raw NTLMSSP" "match (module Require)" ntlm_auth_py "$ok_ntlm;form=raw;cb=matched;client_package=NTLMv2+MIC;$all_msgs$audit_ok" - -- \
+    "${py_ntlm[@]}" --port "$port" --request-target --cb "$cb" --hello "cb=$cb"
+cell "$P" NTLM "explicit, REQUEST_TARGET" "raw NTLMSSP" "none (module Require)" ntlm_auth_py "status=SEC_E_BAD_BINDINGS;messages=n/a;audit=*result=denied*cb=absent*channel_bindings*" - -- \
+    "${py_ntlm[@]}" --port "$port" --request-target --hello "cb=$cb"
 
 # impacket: NTLM (a 32-byte NEGOTIATE without Version) raw and in SPNEGO,
 # with messages; Kerberos as its LDAP/MSSQL code sends it (the AP-REQ bare
@@ -512,6 +551,9 @@ for m in without with; do
     cell "$I" "SPNEGO (SMB code)" "ccache ticket" "SPNEGO/Kerberos, no checksum" "none (Require)" impacket "status=SEC_E_BAD_BINDINGS;messages=n/a${cell_audit:+;audit=*cb=absent*}" - -- \
         "${imp_krb[@]}" --port "$port" --form smb --hello "cb=$cb" --hello cb_policy=require
 done
+acceptor cbreq with
+cell "$I" "SPNEGO (SMB code)" "ccache ticket" "SPNEGO/Kerberos, no checksum" "none (module Require)" impacket "status=SEC_E_BAD_BINDINGS;messages=n/a;audit=*result=denied*package=Kerberos*cb=absent*" - -- \
+    "${imp_krb[@]}" --port "$port" --form smb --hello "cb=$cb"
 
 # Samba's ntlm_auth with `client ntlmv2 auth = no`: NTLMv1 (NTLM2 session
 # response).  gss-ntlmssp in domain mode admits it; the module's

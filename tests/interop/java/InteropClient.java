@@ -3,13 +3,15 @@
  * and SPNEGO, as Java HTTP and LDAP clients use them) against interop-server,
  * over the framing of wire.h.  Compiled at test time with javac.
  *
- *   java -Djava.security.krb5.conf=KRB5_CONF InteropClient
- *        --port N --mech krb5|spnego --target service@host --ccache FILE --principal P
+ *   java -Djava.security.krb5.conf=KRB5_CONF -Djava.security.auth.login.config=JAAS_CONF
+ *        -Djavax.security.auth.useSubjectCredsOnly=false InteropClient
+ *        --port N --mech krb5|spnego --target service@host
  *        [--cb TEXT] [--no-messages] [--hello key=value]...
  *
- * The initiator credential comes from JAAS: Krb5LoginModule reading the
- * realm's MIT ccache (useTicketCache), configured in code below; the GSS calls
- * run as that Subject.  --cb sets channel bindings with application data only
+ * The initiator credential comes from JAAS: JGSS logs in itself with the
+ * JAAS_CONF entry com.sun.security.jgss.krb5.initiate (the runner's:
+ * Krb5LoginModule reading the realm's MIT ccache), as Java HTTP and LDAP
+ * clients configure it.  --cb sets channel bindings with application data only
  * (org.ietf.jgss.ChannelBinding with no addresses).  Messages: wrap/getMIC
  * each test message, the server opens it with DecryptMessage/VerifySignature
  * and answers with EncryptMessage/MakeSignature output, which must
@@ -25,16 +27,11 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.PrivilegedExceptionAction;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import javax.security.auth.Subject;
-import javax.security.auth.login.AppConfigurationEntry;
-import javax.security.auth.login.Configuration;
-import javax.security.auth.login.LoginContext;
 import org.ietf.jgss.ChannelBinding;
 import org.ietf.jgss.GSSContext;
 import org.ietf.jgss.GSSException;
@@ -147,6 +144,27 @@ public final class InteropClient {
         return null;
     }
 
+    /* initSecContext with the server's tokens until both sides are done;
+     * returns the client's status. */
+    String handshake(GSSContext ctx) throws IOException {
+        byte[] token = new byte[0];
+        try {
+            while (true) {
+                token = ctx.initSecContext(token, 0, token.length);
+                if (token == null || token.length == 0 || serverStatus != SEC_I_CONTINUE_NEEDED)
+                    break;
+                token = exchange(token);
+                if (serverStatus != SEC_I_CONTINUE_NEEDED
+                    && (ctx.isEstablished() || token.length == 0 || serverStatus != 0))
+                    break;
+            }
+        } catch (GSSException e) {
+            System.err.println("java-client: initSecContext: " + e);
+            return "GSSException(" + e.getMajorString().replace(' ', '_') + ")";
+        }
+        return ctx.isEstablished() ? "GSS_S_COMPLETE" : "GSS_S_CONTINUE_NEEDED";
+    }
+
     /* wrap -> server -> TOKEN|DATA|PADDING joined -> unwrap; getMIC -> server -> verifyMIC. */
     String runMessages(GSSContext ctx) {
         int done = 0, total = 2 * MESSAGE_LENGTHS.length;
@@ -205,26 +223,6 @@ public final class InteropClient {
         System.out.flush();
     }
 
-    /* JAAS: the initiator's TGT from the MIT ccache, no prompting. */
-    static Subject login(String ccache, String principal) throws Exception {
-        Map<String, String> options = new HashMap<>();
-        options.put("useTicketCache", "true");
-        options.put("ticketCache", ccache);
-        options.put("principal", principal);
-        options.put("doNotPrompt", "true");
-        Configuration conf = new Configuration() {
-            @Override
-            public AppConfigurationEntry[] getAppConfigurationEntry(String name) {
-                return new AppConfigurationEntry[] {new AppConfigurationEntry(
-                    "com.sun.security.auth.module.Krb5LoginModule",
-                    AppConfigurationEntry.LoginModuleControlFlag.REQUIRED, options)};
-            }
-        };
-        LoginContext lc = new LoginContext("interop", null, null, conf);
-        lc.login();
-        return lc.getSubject();
-    }
-
     public static void main(String[] argv) throws Exception {
         Map<String, String> o = new HashMap<>();
         StringBuilder hello = new StringBuilder();
@@ -246,52 +244,27 @@ public final class InteropClient {
         c.send(HELLO, hello.toString().getBytes(StandardCharsets.UTF_8));
 
         String clientStatus = "-", messages = "n/a";
+        GSSContext ctx = null;
         try {
-            Subject subject = login(o.get("ccache"), o.get("principal"));
-            final boolean sendMessages = !noMessages;
-            String[] outcome = Subject.doAs(subject, (PrivilegedExceptionAction<String[]>) () -> {
-                GSSManager manager = GSSManager.getInstance();
-                GSSName target = manager.createName(o.get("target"), GSSName.NT_HOSTBASED_SERVICE);
-                GSSContext ctx = manager.createContext(target, mech, null, GSSContext.DEFAULT_LIFETIME);
-                ctx.requestMutualAuth(true);
-                ctx.requestConf(true);
-                ctx.requestInteg(true);
-                ctx.requestReplayDet(true);
-                ctx.requestSequenceDet(true);
-                if (o.containsKey("cb"))
-                    ctx.setChannelBinding(
-                        new ChannelBinding(o.get("cb").getBytes(StandardCharsets.UTF_8)));
-                byte[] token = new byte[0];
-                String status = "GSS_S_CONTINUE_NEEDED";
-                try {
-                    while (true) {
-                        token = ctx.initSecContext(token, 0, token.length);
-                        if (ctx.isEstablished())
-                            status = "GSS_S_COMPLETE";
-                        if (token == null || token.length == 0
-                            || c.serverStatus != SEC_I_CONTINUE_NEEDED)
-                            break;
-                        token = c.exchange(token);
-                        if (c.serverStatus != SEC_I_CONTINUE_NEEDED
-                            && (ctx.isEstablished() || token.length == 0 || c.serverStatus != 0))
-                            break;
-                    }
-                } catch (GSSException e) {
-                    System.err.println("java-client: initSecContext: " + e);
-                    status = "GSSException(" + e.getMajorString().replace(' ', '_') + ")";
-                }
-                String msgs = "n/a";
-                if (sendMessages && ctx.isEstablished() && c.serverStatus == 0)
-                    msgs = c.runMessages(ctx);
-                ctx.dispose();
-                return new String[] {status, msgs};
-            });
-            clientStatus = outcome[0];
-            messages = outcome[1];
+            GSSManager manager = GSSManager.getInstance();
+            GSSName target = manager.createName(o.get("target"), GSSName.NT_HOSTBASED_SERVICE);
+            ctx = manager.createContext(target, mech, null, GSSContext.DEFAULT_LIFETIME);
+            ctx.requestMutualAuth(true);
+            ctx.requestConf(true);
+            ctx.requestInteg(true);
+            ctx.requestReplayDet(true);
+            ctx.requestSequenceDet(true);
+            if (o.containsKey("cb"))
+                ctx.setChannelBinding(new ChannelBinding(o.get("cb").getBytes(StandardCharsets.UTF_8)));
+            clientStatus = c.handshake(ctx);
+            if (!noMessages && ctx.isEstablished() && c.serverStatus == 0)
+                messages = c.runMessages(ctx);
         } catch (Exception e) {
             System.err.println("java-client: " + e);
             clientStatus = "error:" + e.getClass().getSimpleName();
         }
+        if (ctx != null)
+            ctx.dispose();
         c.printResult(messages, clientStatus, o.get("mech"));
         socket.close();
     }
