@@ -440,7 +440,9 @@ acceptor() {
     port=${!v}
 }
 msgs_http="HTTP: the demo server answers a page; no message protection"
-java_jgss=(java "-Djava.security.krb5.conf=$KRB5_CONFIG"
+# Short-lived JVMs: C1 only, serial GC, no perf data (less CPU per cell).
+java_jgss=(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData
+    "-Djava.security.krb5.conf=$KRB5_CONFIG"
     "-Djava.security.auth.login.config=$work/java/jaas.conf"
     -Djavax.security.auth.useSubjectCredsOnly=false -cp "$work/java")
 for m in without with; do
