@@ -144,23 +144,29 @@ if [ -z "${missing[shared]:-}" ]; then
         KRB5_KTNAME="FILE:$work/replay/windows.keytab" KRB5RCACHETYPE=none
 fi
 
-# The demo HTTP server (curl's cells), without and with the module.  It takes
-# a port number: a free one, then wait for its "listening" line.
+# The demo HTTP server (the HTTP cells), without and with the module.  It
+# takes a port number: a free one, then wait for its "listening" line; a
+# port taken in between makes it exit, and the next attempt takes another.
 start_demo() { # NAME [ENV=VALUE...]
-    local name=$1 port
+    local name=$1 port pid log="$work/logs/server-$1.log"
     shift
-    port=$((20000 + RANDOM % 30000))
-    while ss -Htln "sport = :$port" | grep -q .; do port=$((port + 1)); done
-    env "$@" "$top_builddir/tools/sspi-demo-server" --port "$port" \
-        >"$work/logs/server-$name.log" 2>&1 &
-    server_pids+=($!)
-    for _ in $(seq 1 100); do
-        grep -q listening "$work/logs/server-$name.log" && break
-        sleep 0.05
+    for _ in 1 2 3 4 5; do
+        port=$((20000 + RANDOM % 30000))
+        while ss -Htln "sport = :$port" | grep -q .; do port=$((port + 1)); done
+        env "$@" "$top_builddir/tools/sspi-demo-server" --port "$port" >"$log" 2>&1 &
+        pid=$!
+        server_pids+=("$pid")
+        for _ in $(seq 1 100); do
+            grep -q listening "$log" && break
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.05
+        done
+        if grep -q listening "$log"; then
+            printf -v "port_$name" '%s' "$port"
+            return
+        fi
     done
-    grep -q listening "$work/logs/server-$name.log" ||
-        missing[demo]="sspi-demo-server did not start (see $work/logs/server-$name.log)"
-    printf -v "port_$name" '%s' "$port"
+    missing[demo]="sspi-demo-server did not start (see $log)"
 }
 if [ -z "${missing[demo]:-}" ]; then
     start_demo demo "${without_module[@]}"
