@@ -492,10 +492,11 @@ for m in without with; do
 done
 
 # Java's JGSS (pure-Java Kerberos and SPNEGO), TGT from the realm's ccache
-# through JAAS (jaas.conf above).  Its channel bindings without addresses hash the address
-# type as 255, where MIT and Windows put GSS_C_AF_NULLADDR = 0: a client
-# defect, answered with SEC_E_BAD_BINDINGS as Windows would; the same
-# bindings with a server-side type of 255 match, so nothing else differs.
+# through JAAS (jaas.conf above).  Its channel bindings without addresses
+# hash the address type as 255, where MIT and Windows put GSS_C_AF_NULLADDR
+# = 0: a client defect, answered with SEC_E_BAD_BINDINGS as Windows would;
+# the same bindings with a server-side type of 255 match, so nothing else
+# differs.
 java_client=("${java_jgss[@]}" InteropClient --target "$host_service")
 java_cb_note="JDK 17 client defect: org.ietf.jgss.ChannelBinding without addresses hashes the address types as 255; MIT and Windows hash GSS_C_AF_NULLADDR as 0, so no Windows or MIT acceptor matches them"
 java_cb255_note="the server's bindings given address type 255 (cb_addrtype=255): then Java's match, so the address type is the only difference"
