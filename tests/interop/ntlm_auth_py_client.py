@@ -13,7 +13,6 @@ message signatures.  Prints the RESULT line of wire.h.
 """
 
 import argparse
-import struct
 import sys
 
 from ntlm_auth.constants import NegotiateFlags

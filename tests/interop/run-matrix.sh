@@ -29,8 +29,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/gss-sspi-interop.XXXXXX")
 mkdir -p "$work/logs" "$work/bin"
 
 passed=0 failed=0 skipped=0
-port_main='' port_ntlmv1='' port_gss='' port_replay='' port_main_mod='' port_ntlmv1_mod=''
-port_demo='' port_demo_mod='' port_cbreq_mod=''
+port_main='' port_ntlmv1='' port_gss='' port_replay=''
+# shellcheck disable=SC2034 # read through ${!v} in acceptor
+port_main_mod='' port_ntlmv1_mod='' port_demo='' port_demo_mod='' port_cbreq_mod=''
 server_pids=()
 wine_started=
 
@@ -108,7 +109,7 @@ start_server() {
 # /etc/gss/mech.d holds.  The module's policy: NTLM audited (accepted and
 # logged), NTLMv1 denied, its audit lines in a file per server.
 module=${GSS_SSPI_NEGOTIATE_MODULE:-$top_builddir/mech/.libs/gss-sspi-negotiate.so}
-# shellcheck source=../mech/lib.sh
+# shellcheck source-path=SCRIPTDIR source=../mech/lib.sh
 . "$srcdir/tests/mech/lib.sh"
 mech_config "$work/mech-without.conf" without
 mech_config "$work/mech-with.conf" with
