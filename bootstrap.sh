@@ -22,6 +22,10 @@ packages=(
     # interoperability: a Windows program under Wine (its NTLM runs Samba's
     # ntlm_auth, from winbind), Heimdal's GSS-API
     wine64 wine winbind heimdal-multidev
+    # interoperability (make interop, issue #8's clients): Java (JGSS and
+    # HttpURLConnection; the clients are compiled at test time),
+    # python3-ntlm-auth, impacket; curl (above) against the demo server
+    openjdk-17-jdk-headless python3-ntlm-auth python3-impacket
     # benchmarks: instruction counts (make bench)
     valgrind
     # make soak: the NT hashes of its hashed NTLM user file (openssl dgst -md4)

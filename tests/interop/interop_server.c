@@ -13,6 +13,9 @@
  * the client's HELLO chooses:
  *   package=Negotiate|Kerberos|NTLM   the acceptor package (default Negotiate)
  *   cb=TEXT                           server channel bindings (application data)
+ *   cb_addrtype=N                     their two address types (default 0, the
+ *                                     GSS_C_AF_NULLADDR of MIT and Windows), to
+ *                                     show what a client hashed for "no address"
  *   cb_policy=none|allow|require      channel-binding policy (default allow)
  * Credentials: the keytab in KRB5_KTNAME, the NTLM users in NTLM_USER_FILE.
  */
@@ -64,7 +67,7 @@ static const char *const forms[] = {
 
 static int configure(struct session *s, const char *hello)
 {
-    char package[64], cb[1024], policy[16];
+    char package[64], cb[1024], policy[16], addrtype[16];
     TimeStamp ts;
     if (!wire_kv(hello, "package", package, sizeof(package)))
         snprintf(package, sizeof(package), "Negotiate");
@@ -78,6 +81,10 @@ static int configure(struct session *s, const char *hello)
     s->have_cred = true;
     if (wire_kv(hello, "cb", cb, sizeof(cb)))
         s->cb = sspi_channel_bindings(cb, &s->cb_len);
+    if (s->cb != NULL && wire_kv(hello, "cb_addrtype", addrtype, sizeof(addrtype))) {
+        SEC_CHANNEL_BINDINGS *h = (SEC_CHANNEL_BINDINGS *)s->cb;
+        h->dwInitiatorAddrType = h->dwAcceptorAddrType = (ULONG)strtoul(addrtype, NULL, 10);
+    }
     if (wire_kv(hello, "cb_policy", policy, sizeof(policy))) {
         for (size_t i = 0; i < sizeof(cb_policies) / sizeof(cb_policies[0]); i++) {
             if (strcmp(policy, cb_policies[i].name) != 0)

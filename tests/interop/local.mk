@@ -2,8 +2,9 @@
 #
 # `make interop` builds the interop servers and clients and runs
 # tests/interop/run-matrix.sh: independent implementations (Wine's secur32,
-# Heimdal, Samba's ntlm_auth, MIT, real Windows tokens) against our SSPI
-# server, and our SSPI client against a raw MIT acceptor.  See
+# Heimdal, Samba's ntlm_auth, MIT, real Windows tokens, curl, Java JGSS,
+# python3-ntlm-auth, impacket) against our SSPI server, with and without the
+# gss-sspi-negotiate module, and our SSPI client against a raw MIT acceptor.  See
 # tests/interop/README.md.
 
 INTEROP_WIRE = tests/interop/wire.c tests/interop/wire.h
@@ -68,8 +69,12 @@ INTEROP_BUILT = \
 	tests/interop/sspi-client.exe
 
 # The matrix, then the sockets sample server with its mingw-built client
-# under Wine (tests/sample-sockets.sh --wine).
-interop: $(INTEROP_BUILT) tests/sample-server$(EXEEXT) tests/sample-client$(EXEEXT)
+# under Wine (tests/sample-sockets.sh --wine).  The matrix also runs the
+# module (its "with module" cells) and the demo HTTP server (curl's cells);
+# the Python and Java clients run from the source tree (Java compiled by the
+# runner).
+interop: $(INTEROP_BUILT) $(gssmech_LTLIBRARIES) tools/sspi-demo-server$(EXEEXT) \
+		tests/sample-server$(EXEEXT) tests/sample-client$(EXEEXT)
 	KRB5KDC='$(KRB5KDC)' KDB5_UTIL='$(KDB5_UTIL)' KADMIN_LOCAL='$(KADMIN_LOCAL)' \
 	  GSS_SSPI_SHARED="$${GSS_SSPI_SHARED:-$(abs_top_srcdir)/../shared}" \
 	  $(SHELL) $(INTEROP_SRC)/run-matrix.sh $(abs_top_builddir)/tests/interop
@@ -80,4 +85,7 @@ interop: $(INTEROP_BUILT) tests/sample-server$(EXEEXT) tests/sample-client$(EXEE
 .PHONY: interop
 
 CLEANFILES += tests/interop/gss-client-heimdal tests/interop/sspi-client.exe
-EXTRA_DIST += tests/interop/run-matrix.sh tests/interop/README.md
+EXTRA_DIST += tests/interop/run-matrix.sh tests/interop/README.md \
+	tests/interop/interop_wire.py tests/interop/http_client.py \
+	tests/interop/ntlm_auth_py_client.py tests/interop/impacket_client.py \
+	tests/interop/java/InteropClient.java tests/interop/java/HttpFetch.java
