@@ -214,13 +214,12 @@ static enum compat_verdict krb5_bare_ap_req(struct compat_state *st, const struc
     if (token_classify(t->p, t->len, &cls) != TOKEN_KRB5_BARE || !der_next(&d, &tag, &v) ||
         d.len != 0)
         return COMPAT_PASS;
-    gss_const_OID mech = &oid_krb5;
-    if (t->in_spnego) {
-        if (!oid_is_krb5(&t->first_mech))
-            return COMPAT_PASS; /* the optimistic token is not for Kerberos */
-        mech = &t->first_mech;
-    }
-    if (!gss_frame_token(mech, ap_req_tok_id, t->p, t->len, &out, &out_len))
+    if (t->in_spnego && !oid_is_krb5(&t->first_mech))
+        return COMPAT_PASS; /* the optimistic token is not for Kerberos */
+    /* Always the RFC 1964 OID, as Windows frames its AP-REQ even when it lists
+     * MS-KRB5 first (the captured Windows SPNEGO tokens): MIT's acceptor
+     * credential has a krb5 element, and answers NO_CRED for MS-KRB5. */
+    if (!gss_frame_token(&oid_krb5, ap_req_tok_id, t->p, t->len, &out, &out_len))
         return COMPAT_PASS;
     return rewritten(res, out, out_len);
 }
@@ -262,7 +261,7 @@ const struct compat_rule compat_rules[] = {
     {"krb5-bare-ap-req",
      "impacket's SMB and LDAP Kerberos (AP-REQ in SPNEGO without the RFC 2743 header)",
      "MIT krb5 1.20: \"only DCE_STYLE clients are allowed to send raw AP-REQs\"",
-     "the RFC 2743 header (the Kerberos OID of the client's mechTypes, TOK_ID 01 00) added: the "
+     "the RFC 2743 header (the krb5 OID, as Windows writes it, TOK_ID 01 00) added: the "
      "authenticator checksum and SPNEGO's mechListMIC do not cover the framing",
      "tests/test_compat.c (unit, and a live AP-REQ unwrapped by the test)"},
 };

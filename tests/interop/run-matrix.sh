@@ -434,23 +434,9 @@ cell "$O" NTLM explicit "raw NTLMSSP" match - "$ok_ntlm;form=raw;cb=matched;$all
 # acceptor SERVER without|with: sets port to that server's (main, ntlmv1 or
 # demo), the next cells' Module column and audit file, and audit_ok, the
 # expectation that the module logged the context as accepted.
-# The token-compatibility layer (issue #8: common/token_compat.c, from
-# branch compat) is what makes curl's, Java's and impacket's first tokens
-# acceptable to gss-ntlmssp 1.2.0 and MIT.  In a tree without it, the cells
-# that need one of its rules assert today's refusal and name the rule.
-have_compat=
-[ -f "$srcdir/common/token_compat.c" ] && have_compat=1
-# by_compat RULES EXPECT NOTE REFUSED: sets expect and expect_note to EXPECT
-# and NOTE with the layer in the tree; without it to REFUSED and a note
-# naming RULES.
-by_compat() {
-    if [ -n "$have_compat" ]; then
-        expect=$2 expect_note=$3
-    else
-        expect=$4
-        expect_note="needs the token-compatibility layer (branch compat, rules $1), not in this tree: refused here as by gss-ntlmssp 1.2.0 / MIT alone"
-    fi
-}
+# The token-compatibility layer (issue #8, common/token_compat.c) is what
+# makes curl's, Java's and impacket's first tokens acceptable to gss-ntlmssp
+# 1.2.0 and MIT; with the module loaded its audit line names the rule.
 port='' audit_ok='' audit_failed=''
 acceptor() {
     local v=port_$1
@@ -476,14 +462,12 @@ for m in without with; do
     acceptor demo "$m"
     url="http://$GSS_SSPI_TEST_HOST:$port/"
     curl=(curl -sS --max-time 60 -w '\nHTTP %{http_code}\n' --resolve "$GSS_SSPI_TEST_HOST:$port:127.0.0.1")
-    by_compat "ntlm-negotiate-no-version, ntlm-auth-version-at-64" \
-        "$ok_ntlm;form=raw;client_status=HTTP-200$audit_ok${cell_audit:+;audit=*compat=ntlm-*}" "$msgs_http" \
-        "status=0x80090308;client_status=HTTP-401$audit_failed"
+    expect="$ok_ntlm;form=raw;client_status=HTTP-200$audit_ok${cell_audit:+;audit=*compat=ntlm-*}"
+    expect_note=$msgs_http
     cell "curl --ntlm" "NTLM (HTTP)" "explicit" "raw NTLMSSP" none curl_http "$expect" "$expect_note" -- \
         "$python" "$here/http_client.py" -- "${curl[@]}" --ntlm -u "$ntlm_user:$password" "$url"
-    by_compat ntlm-negotiate-no-version \
-        "$ok_ntlm;form=raw;client_status=HTTP-200$audit_ok${cell_audit:+;audit=*compat=ntlm-negotiate-no-version*}" "$msgs_http" \
-        "client_status=HTTP-401$audit_failed"
+    expect="$ok_ntlm;form=raw;client_status=HTTP-200$audit_ok${cell_audit:+;audit=*compat=ntlm-negotiate-no-version*}"
+    expect_note=$msgs_http
     cell "Java 17 HttpURLConnection" "NTLM (HTTP)" "Authenticator" "raw NTLMSSP" none java_http "$expect" "$expect_note" -- \
         "$python" "$here/http_client.py" -- "${java_jgss[@]}" "-Djdk.net.hosts.file=$work/java/hosts" \
         -Dhttp.auth.preference=NTLM HttpFetch "$url" "$ntlm_user" "$password"
@@ -557,34 +541,25 @@ imp_krb=("${impacket[@]}" --mech spnego-krb5 --user "$user" --realm "$GSS_SSPI_T
     --spn "$spn" --ccache "$GSS_SSPI_TEST_DIR/alice.ccache")
 imp_krb_note="impacket builds Kerberos GSS messages only inside its SMB3/DCE-RPC code: the handshake is the test"
 I="impacket 0.10"
-# PENDING (branch compat, rule krb5-bare-ap-req): the rule adds the RFC 2743
-# header with the OID impacket lists in mechTypes, MS-KRB5; MIT's acceptor
-# has no credential element for that OID and answers SEC_E_NO_CREDENTIALS.
-# Windows writes 1.2.840.113554.1.2.2 in that header even when it lists
-# MS-KRB5 first (tests: the captured Windows SPNEGO tokens, cells 32-36), and
-# with that OID the rewritten token is accepted (impacket listing krb5
-# instead: SEC_E_OK).  Until the rule writes it, these cells assert today's
-# refusal; then: "$ok_krb;form=spnego;cb=none" (Allow) and
-# "status=SEC_E_BAD_BINDINGS;audit=*cb=absent*" (Require).
-imp_ldap_note="PENDING rule krb5-bare-ap-req (branch compat): it writes impacket's MS-KRB5 OID into the RFC 2743 header it adds, for which MIT has no credential (SEC_E_NO_CREDENTIALS); Windows writes 1.2.840.113554.1.2.2 there"
+# impacket's LDAP code sends a bare AP-REQ as SPNEGO's mechToken (MS-KRB5
+# listed first); the rule krb5-bare-ap-req frames it with the krb5 OID, as
+# Windows does.  Neither form carries an authenticator checksum, so Require
+# refuses both.
 for m in without with; do
     acceptor main "$m"
     imp_compat=${cell_audit:+;audit=*compat=ntlm-negotiate-no-version*}
-    imp_ldap_today="status=SEC_E_NO_CREDENTIALS;messages=n/a${cell_audit:+;audit=*result=failure*compat=krb5-bare-ap-req*}"
-    imp_refused="status=SEC_E_INVALID_TOKEN;client_status=refused-NEGOTIATE;messages=n/a$audit_failed"
-    by_compat ntlm-negotiate-no-version "$ok_ntlm;form=raw;client_package=NTLMv2;$all_msgs$audit_ok$imp_compat" - "$imp_refused"
+    imp_ldap_ok="$ok_krb;form=spnego;messages=n/a$audit_ok${cell_audit:+;audit=*compat=krb5-bare-ap-req*}"
+    expect="$ok_ntlm;form=raw;client_package=NTLMv2;$all_msgs$audit_ok$imp_compat" expect_note=-
     cell "$I" NTLM explicit "raw NTLMSSP" none impacket "$expect" "$expect_note" -- \
         "${imp_ntlm[@]}" --port "$port" --mech ntlm
-    by_compat ntlm-negotiate-no-version "$ok_ntlm;form=spnego;client_package=NTLMv2;$all_msgs$audit_ok$imp_compat" - "$imp_refused"
+    expect="$ok_ntlm;form=spnego;client_package=NTLMv2;$all_msgs$audit_ok$imp_compat" expect_note=-
     cell "$I" SPNEGO explicit "SPNEGO/NTLM" none impacket "$expect" "$expect_note" -- \
         "${imp_ntlm[@]}" --port "$port" --mech spnego-ntlm
-    by_compat krb5-bare-ap-req "$imp_ldap_today" "$imp_ldap_note" "status=SEC_E_INVALID_TOKEN;messages=n/a$audit_failed"
-    cell "$I" "SPNEGO (LDAP code)" "ccache ticket" "SPNEGO/bare AP-REQ, no checksum" none impacket "$expect" "$expect_note" -- \
+    cell "$I" "SPNEGO (LDAP code)" "ccache ticket" "SPNEGO/bare AP-REQ, no checksum" none impacket "$imp_ldap_ok" "$imp_krb_note" -- \
         "${imp_krb[@]}" --port "$port" --form ldap
     cell "$I" "SPNEGO (SMB code)" "ccache ticket" "SPNEGO/Kerberos, no checksum" none impacket "$ok_krb;form=spnego;messages=n/a$audit_ok" "$imp_krb_note" -- \
         "${imp_krb[@]}" --port "$port" --form smb
-    by_compat krb5-bare-ap-req "$imp_ldap_today" "$imp_ldap_note" "status=SEC_E_INVALID_TOKEN;messages=n/a$audit_failed"
-    cell "$I" "SPNEGO (LDAP code)" "ccache ticket" "SPNEGO/bare AP-REQ, no checksum" "none (Require)" impacket "$expect" "$expect_note" -- \
+    cell "$I" "SPNEGO (LDAP code)" "ccache ticket" "SPNEGO/bare AP-REQ, no checksum" "none (Require)" impacket "status=SEC_E_BAD_BINDINGS;messages=n/a${cell_audit:+;audit=*cb=absent*}" - -- \
         "${imp_krb[@]}" --port "$port" --form ldap --hello "cb=$cb" --hello cb_policy=require
     cell "$I" "SPNEGO (SMB code)" "ccache ticket" "SPNEGO/Kerberos, no checksum" "none (Require)" impacket "status=SEC_E_BAD_BINDINGS;messages=n/a${cell_audit:+;audit=*cb=absent*}" - -- \
         "${imp_krb[@]}" --port "$port" --form smb --hello "cb=$cb" --hello cb_policy=require
