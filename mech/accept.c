@@ -19,25 +19,26 @@
 #include "gssi.h"
 #include "mech_internal.h"
 #include "ntlm_errors.h"
+#include "thread_state.h"
 #include "token_frame.h"
-
-static _Thread_local struct accept_frame *current_frame;
 
 struct accept_frame *accept_frame_current(void)
 {
-    return current_frame;
+    return thread_state()->accept_frame;
 }
 
 void accept_frame_push(struct accept_frame *frame, struct accept_frame **saved)
 {
-    *saved = current_frame;
-    current_frame = frame;
+    struct mech_thread_state *ts = thread_state();
+    *saved = ts->accept_frame;
+    ts->accept_frame = frame;
 }
 
 void accept_frame_pop(struct accept_frame *saved)
 {
-    current_frame = saved;
+    thread_state()->accept_frame = saved;
 }
+
 
 /* Which of our mechanisms the mechglue routed a first token to: the
  * credential element says so; without one, the token's framing does (as

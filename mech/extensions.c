@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "mech_internal.h"
+#include "thread_state.h"
 
 #define EXT(n)                                                                                     \
     {                                                                                              \
@@ -110,21 +111,15 @@ char *status_text(OM_uint32 major, OM_uint32 minor)
 }
 
 /* ---- the last failure ---------------------------------------------------------- */
-struct error_record {
-    bool set;
-    OM_uint32 major, minor;
-    size_t oid_len;
-    unsigned char oid[32];
-};
-static _Thread_local int call_depth;
-static _Thread_local struct error_record current_error, published_error;
+/* struct error_record and the per-thread records: thread_state.h. */
 
 void last_error_begin(bool *outermost)
 {
-    *outermost = call_depth == 0;
+    struct mech_thread_state *ts = thread_state();
+    *outermost = ts->call_depth == 0;
     if (*outermost)
-        current_error.set = false;
-    call_depth++;
+        ts->current_error.set = false;
+    ts->call_depth++;
 }
 
 void last_error_note(OM_uint32 major, OM_uint32 minor, gss_const_OID mech)
@@ -134,22 +129,25 @@ void last_error_note(OM_uint32 major, OM_uint32 minor, gss_const_OID mech)
         rec.oid_len = mech->length;
         memcpy(rec.oid, mech->elements, mech->length);
     }
-    if (call_depth == 0)
-        published_error = rec; /* a call of its own */
-    else if (!current_error.set)
-        current_error = rec; /* the innermost failure wins */
+    struct mech_thread_state *ts = thread_state();
+    if (ts->call_depth == 0)
+        ts->published_error = rec; /* a call of its own */
+    else if (!ts->current_error.set)
+        ts->current_error = rec; /* the innermost failure wins */
 }
 
 void last_error_end(bool outermost)
 {
-    call_depth--;
-    if (outermost && current_error.set)
-        published_error = current_error;
+    struct mech_thread_state *ts = thread_state();
+    ts->call_depth--;
+    if (outermost && ts->current_error.set)
+        ts->published_error = ts->current_error;
 }
 
 bool last_error_get(OM_uint32 *major, OM_uint32 *minor, gss_OID_desc *mech)
 {
-    const struct error_record *rec = call_depth > 0 ? &current_error : &published_error;
+    const struct mech_thread_state *ts = thread_state();
+    const struct error_record *rec = ts->call_depth > 0 ? &ts->current_error : &ts->published_error;
     if (!rec->set)
         return false;
     *major = rec->major;

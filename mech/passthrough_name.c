@@ -10,6 +10,7 @@
 
 #include "gssi.h"
 #include "mech_internal.h"
+#include "thread_state.h"
 
 /*
  * Displaying the client name we just returned from accept.
@@ -33,18 +34,16 @@ struct mit_union_name {
     gss_name_t mech_name;
 };
 
-static _Thread_local gss_name_t accepted_name;
-
 void name_remember_accepted(gss_name_t name)
 {
-    accepted_name = name;
+    thread_state()->accepted_name = name;
 }
 
 /* The Kerberos principal form the inner mechglue recorded, or false. */
 static bool display_from_union(gss_name_t name, gss_buffer_t out, gss_OID *out_type)
 {
     const struct mit_union_name *u = (const struct mit_union_name *)name;
-    if (name == GSS_C_NO_NAME || name != accepted_name || u->loopback != u ||
+    if (name == GSS_C_NO_NAME || name != thread_state()->accepted_name || u->loopback != u ||
         u->mech_type == GSS_C_NO_OID || u->external_name == GSS_C_NO_BUFFER ||
         u->external_name->value == NULL || u->name_type == GSS_C_NO_OID ||
         !gss_oid_equal(u->name_type, GSS_KRB5_NT_PRINCIPAL_NAME))
@@ -110,8 +109,9 @@ OM_uint32 gssi_compare_name(OM_uint32 *minor, gss_name_t name1, gss_name_t name2
 
 OM_uint32 gssi_release_name(OM_uint32 *minor, gss_name_t *name)
 {
-    if (name != NULL && *name == accepted_name)
-        accepted_name = GSS_C_NO_NAME;
+    struct mech_thread_state *ts = thread_state();
+    if (name != NULL && *name == ts->accepted_name)
+        ts->accepted_name = GSS_C_NO_NAME;
     if (name != NULL)
         audit_name_gone(*name);
     return gss_release_name(minor, name);
