@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "mech_internal.h"
+#include "status_text.h"
 #include "thread_state.h"
 
 #define EXT(n)                                                                                     \
@@ -81,32 +82,16 @@ char *ext_error_describe(OM_uint32 minor)
     return strdup(own);
 }
 
-static void append_status(char **buf, OM_uint32 code, int type)
-{
-    OM_uint32 minor, ctx = 0;
-    do {
-        gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
-        if (GSS_ERROR(gss_display_status(&minor, code, type, GSS_C_NO_OID, &ctx, &text)))
-            return;
-        char *grown = NULL;
-        if (asprintf(&grown, "%s%s%.*s", *buf ? *buf : "", *buf ? "; " : "", (int)text.length,
-                     (const char *)text.value) > 0) {
-            free(*buf);
-            *buf = grown;
-        }
-        gss_release_buffer(&minor, &text);
-    } while (ctx != 0);
-}
-
 char *status_text(OM_uint32 major, OM_uint32 minor)
 {
     char *buf = ext_error_describe(minor);
+    size_t len = 0;
     if (buf != NULL)
         return buf;
     if (GSS_ERROR(major))
-        append_status(&buf, major, GSS_C_GSS_CODE);
+        status_text_append(&buf, &len, major, GSS_C_GSS_CODE, GSS_C_NO_OID);
     if (minor != 0)
-        append_status(&buf, minor, GSS_C_MECH_CODE);
+        status_text_append(&buf, &len, minor, GSS_C_MECH_CODE, GSS_C_NO_OID);
     return buf ? buf : strdup("");
 }
 
