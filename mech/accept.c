@@ -19,24 +19,24 @@
 #include "gssi.h"
 #include "mech_internal.h"
 #include "ntlm_errors.h"
+#include "thread_state.h"
 #include "token_frame.h"
-
-static _Thread_local struct accept_frame *current_frame;
 
 struct accept_frame *accept_frame_current(void)
 {
-    return current_frame;
+    return thread_state()->accept_frame;
 }
 
 void accept_frame_push(struct accept_frame *frame, struct accept_frame **saved)
 {
-    *saved = current_frame;
-    current_frame = frame;
+    struct mech_thread_state *ts = thread_state();
+    *saved = ts->accept_frame;
+    ts->accept_frame = frame;
 }
 
 void accept_frame_pop(struct accept_frame *saved)
 {
-    current_frame = saved;
+    thread_state()->accept_frame = saved;
 }
 
 /* Which of our mechanisms the mechglue routed a first token to: the
@@ -81,7 +81,7 @@ static char *name_text(gss_name_t name)
 static void audit_context(struct ictx *ctx, gss_name_t client, OM_uint32 flags, const char *result,
                           const char *reason, bool defer)
 {
-    if (ctx->audited || ctx->nested)
+    if (ctx->audited)
         return;
     ctx->audited = true;
     char *who = defer ? NULL : name_text(client);
@@ -116,14 +116,15 @@ static void audit_context(struct ictx *ctx, gss_name_t client, OM_uint32 flags, 
     free(who);
 }
 
-/* The NTLM rules, on each NTLM message (raw, or nested inside SPNEGO).
+/* The NTLM rules, on each NTLM message (raw, or nested inside SPNEGO);
+ * report: the context whose audit line names the client (the outer one).
  * Returns 0 or the minor code of a refusal. */
-static OM_uint32 ntlm_rules(struct ictx *ctx, const gss_buffer_t token)
+static OM_uint32 ntlm_rules(struct ictx *ctx, struct ictx *report, const gss_buffer_t token)
 {
     const struct policy *policy = ctx->policy;
-    struct accept_frame *frame = accept_frame_current();
-    struct ictx *report = ctx->nested && frame != NULL ? frame->outer : ctx;
     struct ntlm_auth_info info;
+    if (ctx->mech->id != IMECH_NTLMSSP || token == GSS_C_NO_BUFFER)
+        return 0;
     switch (ntlm_message_type(token->value, token->length)) {
     case NTLM_MSG_NEGOTIATE:
         return policy->ntlm == NTLM_DENY ? GSS_SSPI_NEG_ERR_NTLM_DENIED : 0;
@@ -150,20 +151,26 @@ static OM_uint32 ntlm_rules(struct ictx *ctx, const gss_buffer_t token)
     }
 }
 
-/* A refusal of ours: the context (if any) stops being usable.  client: the
- * established context's peer when one was authenticated (named in the
- * denied line), else GSS_C_NO_NAME.  reason: the audit line's, when more
- * precise than the code's text. */
-static OM_uint32 refuse_why(OM_uint32 *minor, struct ictx *ctx, OM_uint32 major, OM_uint32 code,
-                            gss_name_t client, const char *result, const char *reason)
+/* A refusal of ours: the context stops being usable.  The nested layer
+ * stops here; the outer one writes the audit line first (refuse_why). */
+static OM_uint32 stop(OM_uint32 *minor, struct ictx *ctx, OM_uint32 major, OM_uint32 code)
 {
     OM_uint32 tmp;
-    audit_context(ctx, client, 0, result, reason ? reason : ext_error_text(code), false);
     if (ctx->inner != GSS_C_NO_CONTEXT)
         gss_delete_sec_context(&tmp, &ctx->inner, GSS_C_NO_BUFFER);
     *minor = code;
     last_error_note(major, code, &interposer_oid);
     return major;
+}
+
+/* client: the established context's peer when one was authenticated (named
+ * in the denied line), else GSS_C_NO_NAME.  reason: the audit line's, when
+ * more precise than the code's text. */
+static OM_uint32 refuse_why(OM_uint32 *minor, struct ictx *ctx, OM_uint32 major, OM_uint32 code,
+                            gss_name_t client, const char *result, const char *reason)
+{
+    audit_context(ctx, client, 0, result, reason ? reason : ext_error_text(code), false);
+    return stop(minor, ctx, major, code);
 }
 
 static OM_uint32 refuse(OM_uint32 *minor, struct ictx *ctx, OM_uint32 major, OM_uint32 code,
@@ -180,7 +187,7 @@ static OM_uint32 refuse(OM_uint32 *minor, struct ictx *ctx, OM_uint32 major, OM_
 static OM_uint32 apply_compat(struct ictx *ctx, const gss_buffer_t token,
                               struct compat_result *res, gss_buffer_desc *use)
 {
-    if (ctx->nested || token == GSS_C_NO_BUFFER)
+    if (token == GSS_C_NO_BUFFER)
         return 0;
     enum compat_verdict v = compat_accept_input(&ctx->compat, "gss-sspi-negotiate accept",
                                                 token->value, token->length, res);
@@ -214,6 +221,270 @@ static char *failure_text(OM_uint32 major, OM_uint32 minor)
     return status_text(major, minor);
 }
 
+/* One call's arguments, as the mechglue passed them. */
+struct accept_args {
+    OM_uint32 *minor;
+    gss_ctx_id_t *context;
+    gss_cred_id_t verifier_cred;
+    gss_buffer_t input_token;
+    gss_channel_bindings_t bindings;
+    gss_name_t *src_name;
+    gss_OID *mech_type;
+    gss_buffer_t output_token;
+    OM_uint32 *ret_flags;
+    OM_uint32 *time_rec;
+    gss_cred_id_t *delegated_cred;
+};
+
+/* What the real mechanism answered, until handed out or released. */
+struct accept_result {
+    gss_name_t peer;
+    gss_cred_id_t deleg;
+    OM_uint32 flags;
+};
+
+/* A context for a first token, of the mechanism the mechglue routed it to;
+ * each layer then sets its policy and form. */
+static OM_uint32 context_new(const struct accept_args *a, struct ictx **out)
+{
+    const struct imech *m = mech_for_token(a->verifier_cred, a->input_token);
+    if (m == NULL)
+        return GSS_S_DEFECTIVE_TOKEN;
+    *out = ictx_new(m, ROLE_ACCEPTOR);
+    if (*out == NULL) {
+        *a->minor = ENOMEM;
+        return GSS_S_FAILURE;
+    }
+    (*out)->actual_mech = m->id == IMECH_SPNEGO ? GSS_C_NO_OID : (gss_OID)&m->oid;
+    return GSS_S_COMPLETE;
+}
+
+/* Re-entering the mechglue without a credential would route the token back
+ * to us: without one, acquire the real mechanism's default. */
+static OM_uint32 own_cred(const struct accept_args *a, struct ictx *ctx)
+{
+    OM_uint32 major;
+    if (a->verifier_cred != GSS_C_NO_CREDENTIAL)
+        return GSS_S_COMPLETE;
+    major = acquire_inner_default(a->minor, ctx->mech, GSS_C_ACCEPT, &ctx->own_cred);
+    if (GSS_ERROR(major))
+        last_error_note(major, *a->minor, &ctx->mech->oid);
+    return major;
+}
+
+/* Kerberos: the ticket's server, for report's audit line. */
+static void note_service(const struct accept_args *a, const struct ictx *ctx, struct ictx *report)
+{
+    if (ctx->mech->package == GSS_SSPI_NEG_PACKAGE_KERBEROS && a->input_token != GSS_C_NO_BUFFER)
+        krb5_ap_req_service(a->input_token->value, a->input_token->length, report->service,
+                            sizeof(report->service));
+}
+
+/* The real mechanism's step, with our SPNEGO frame around it. */
+static OM_uint32 accept_real(const struct accept_args *a, struct ictx *ctx, gss_buffer_t token,
+                             gss_channel_bindings_t bindings, struct accept_result *res)
+{
+    OM_uint32 major;
+    gss_OID actual = GSS_C_NO_OID;
+    struct accept_frame frame = {ctx, ctx->policy}, *saved = NULL;
+    gss_cred_id_t cred = a->verifier_cred != GSS_C_NO_CREDENTIAL ? ICRED(a->verifier_cred)->inner
+                                                                 : ctx->own_cred;
+    if (bindings != GSS_C_NO_CHANNEL_BINDINGS)
+        ctx->had_bindings = true;
+    if (ctx->mech->id == IMECH_SPNEGO)
+        accept_frame_push(&frame, &saved);
+    major = gss_accept_sec_context(a->minor, &ctx->inner, cred, token, bindings, &res->peer,
+                                   &actual, a->output_token, &res->flags, a->time_rec,
+                                   a->delegated_cred ? &res->deleg : NULL);
+    if (ctx->mech->id == IMECH_SPNEGO)
+        accept_frame_pop(saved);
+    if (actual != GSS_C_NO_OID)
+        ctx->actual_mech = actual;
+    if (a->mech_type != NULL)
+        *a->mech_type = ctx->actual_mech;
+    if (GSS_ERROR(major)) {
+        last_error_note(major, *a->minor, ctx->actual_mech ? ctx->actual_mech : &ctx->mech->oid);
+    } else if (!(major & GSS_S_CONTINUE_NEEDED)) {
+        ctx->complete = true;
+        ctx->cb_state = cb_state_of(ctx, res->flags);
+    }
+    return major;
+}
+
+/* An established context's results to the caller. */
+static OM_uint32 hand_out(const struct accept_args *a, struct ictx *ctx, struct accept_result *res)
+{
+    OM_uint32 major, tmp;
+    if (a->delegated_cred != NULL) {
+        major = delegated_cred_out(&tmp, ctx->mech, ctx->actual_mech, &res->deleg);
+        if (GSS_ERROR(major)) {
+            *a->minor = tmp;
+            return major;
+        }
+        *a->delegated_cred = res->deleg;
+        res->deleg = GSS_C_NO_CREDENTIAL;
+    }
+    if (a->src_name != NULL) {
+        *a->src_name = res->peer;
+        name_remember_accepted(res->peer); /* the mechglue displays it next */
+        res->peer = GSS_C_NO_NAME;
+    }
+    if (a->ret_flags != NULL)
+        *a->ret_flags = res->flags;
+    return GSS_S_COMPLETE;
+}
+
+/* The one exit of both layers: what was not handed out is released, and a
+ * context made by a failed first call is gone. */
+static OM_uint32 accept_end(const struct accept_args *a, struct ictx *ctx, bool is_new,
+                            OM_uint32 major, struct accept_result *res)
+{
+    OM_uint32 tmp;
+    gss_release_name(&tmp, &res->peer);
+    if (res->deleg != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&tmp, &res->deleg);
+    if (!GSS_ERROR(major)) {
+        *a->context = (gss_ctx_id_t)ctx;
+    } else if (is_new) {
+        ictx_free(ctx);
+        *a->context = GSS_C_NO_CONTEXT;
+    }
+    return major;
+}
+
+/* The NTLM rules' refusal: a message we cannot read is defective, as
+ * gss-ntlmssp would say. */
+static OM_uint32 ntlm_refusal_major(OM_uint32 code)
+{
+    return code == GSS_SSPI_NEG_ERR_NTLM_MALFORMED ? GSS_S_DEFECTIVE_TOKEN : GSS_S_UNAUTHORIZED;
+}
+
+/* ---- the nested layer: Kerberos or NTLM inside our SPNEGO acceptor ---------------
+ * Only the NTLM rules; what it learns goes to the outer context (report),
+ * which applies the policy, the bindings rule and the audit. */
+static OM_uint32 nested_start(const struct accept_args *a, struct accept_frame *parent,
+                              struct ictx **ctx)
+{
+    OM_uint32 major = context_new(a, ctx);
+    if (GSS_ERROR(major))
+        return major;
+    (*ctx)->nested = true;
+    (*ctx)->policy = parent->policy;
+    (*ctx)->form = GSS_SSPI_NEG_FORM_SPNEGO;
+    if (parent->outer->actual_mech == GSS_C_NO_OID)
+        parent->outer->actual_mech = (gss_OID)&(*ctx)->mech->oid; /* known before SPNEGO says */
+    return own_cred(a, *ctx);
+}
+
+static OM_uint32 accept_nested(const struct accept_args *a, struct ictx *ctx,
+                               struct accept_frame *parent)
+{
+    bool is_new = ctx == NULL;
+    struct accept_result res = {GSS_C_NO_NAME, GSS_C_NO_CREDENTIAL, 0};
+    OM_uint32 major = GSS_S_COMPLETE, code;
+    if (is_new && GSS_ERROR(major = nested_start(a, parent, &ctx)))
+        goto out;
+    struct ictx *report = parent != NULL ? parent->outer : ctx;
+    if (is_new)
+        note_service(a, ctx, report);
+    if ((code = ntlm_rules(ctx, report, a->input_token)) != 0) {
+        major = stop(a->minor, ctx, ntlm_refusal_major(code), code);
+        goto out;
+    }
+    major = accept_real(a, ctx, a->input_token, a->bindings, &res);
+    if (!GSS_ERROR(major) && !(major & GSS_S_CONTINUE_NEEDED)) {
+        OM_uint32 handed = hand_out(a, ctx, &res);
+        major = GSS_ERROR(handed) ? handed : major;
+    }
+out:
+    return accept_end(a, ctx, is_new, major, &res);
+}
+
+/* ---- the outer layer: a raw token or our SPNEGO ----------------------------------
+ * The policy snapshot, the compatibility layer, the bindings rule and the
+ * one audit line of the context. */
+static OM_uint32 outer_start(const struct accept_args *a, struct ictx **ctx)
+{
+    OM_uint32 major = context_new(a, ctx);
+    if (GSS_ERROR(major))
+        return major;
+    (*ctx)->policy = policy_acceptor();
+    (*ctx)->form = (*ctx)->mech->id == IMECH_SPNEGO || loaded_inside_foreign_spnego()
+                       ? GSS_SSPI_NEG_FORM_SPNEGO
+                       : GSS_SSPI_NEG_FORM_RAW;
+    if (!(*ctx)->policy->valid)
+        return refuse(a->minor, *ctx, GSS_S_UNAUTHORIZED, GSS_SSPI_NEG_ERR_POLICY_INVALID,
+                      GSS_C_NO_NAME);
+    return own_cred(a, *ctx);
+}
+
+/* The failure line: "denied" when the innermost failure was ours. */
+static void audit_failure(struct ictx *ctx, OM_uint32 major, OM_uint32 minor)
+{
+    OM_uint32 imaj, imin;
+    gss_OID_desc imech;
+    if (ctx->audited)
+        return;
+    bool ours = last_error_get(&imaj, &imin, &imech) && ext_error_text(imin) != NULL;
+    char *why = failure_text(major, minor);
+    audit_context(ctx, GSS_C_NO_NAME, 0, ours ? "denied" : "failure", why, false);
+    free(why);
+}
+
+/* After an established context: the bindings rule, the success line. */
+static OM_uint32 outer_established(const struct accept_args *a, struct ictx *ctx,
+                                   struct accept_result *res)
+{
+    OM_uint32 tmp;
+    if (ctx->policy->channel_bindings == CB_REQUIRE && ctx->cb_state != GSS_SSPI_NEG_CB_MATCHED) {
+        gss_release_buffer(&tmp, a->output_token);
+        return refuse(a->minor, ctx, GSS_S_BAD_BINDINGS, GSS_SSPI_NEG_ERR_CB_REQUIRED, res->peer);
+    }
+    audit_context(ctx, res->peer, res->flags, "success", NULL,
+                  a->src_name != NULL && res->peer != GSS_C_NO_NAME);
+    return hand_out(a, ctx, res);
+}
+
+static OM_uint32 accept_outer(const struct accept_args *a, struct ictx *ctx)
+{
+    bool is_new = ctx == NULL;
+    struct accept_result res = {GSS_C_NO_NAME, GSS_C_NO_CREDENTIAL, 0};
+    struct compat_result compat = {0};
+    gss_buffer_desc compat_token = GSS_C_EMPTY_BUFFER;
+    OM_uint32 major = GSS_S_COMPLETE, code;
+    if (is_new && GSS_ERROR(major = outer_start(a, &ctx)))
+        goto out;
+    if (is_new)
+        note_service(a, ctx, ctx);
+    if ((code = ntlm_rules(ctx, ctx, a->input_token)) != 0) {
+        major = refuse(a->minor, ctx, ntlm_refusal_major(code), code, GSS_C_NO_NAME);
+        goto out;
+    }
+    if ((code = apply_compat(ctx, a->input_token, &compat, &compat_token)) != 0) {
+        major = refuse_why(a->minor, ctx, GSS_S_DEFECTIVE_TOKEN, code, GSS_C_NO_NAME, "failure",
+                           compat.reason);
+        goto out;
+    }
+    major = accept_real(a, ctx, compat.verdict == COMPAT_REWRITE ? &compat_token : a->input_token,
+                        ctx->policy->channel_bindings == CB_NONE ? GSS_C_NO_CHANNEL_BINDINGS
+                                                                 : a->bindings,
+                        &res);
+    if (a->output_token != GSS_C_NO_BUFFER)
+        compat_accept_output(&ctx->compat, a->output_token->value, a->output_token->length);
+    if (GSS_ERROR(major)) {
+        audit_failure(ctx, major, *a->minor);
+    } else if (!(major & GSS_S_CONTINUE_NEEDED)) {
+        OM_uint32 done = outer_established(a, ctx, &res);
+        major = GSS_ERROR(done) ? done : major;
+    }
+out:
+    compat_result_clear(&compat);
+    return accept_end(a, ctx, is_new, major, &res);
+}
+
+/* The nesting is decided here, once: a new context is nested when our SPNEGO
+ * acceptor's frame is open on this thread; a continued one stays what it
+ * was made as. */
 OM_uint32 gssi_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
                                   gss_cred_id_t verifier_cred, gss_buffer_t input_token,
                                   gss_channel_bindings_t input_chan_bindings, gss_name_t *src_name,
@@ -221,163 +492,18 @@ OM_uint32 gssi_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
                                   OM_uint32 *ret_flags, OM_uint32 *time_rec,
                                   gss_cred_id_t *delegated_cred)
 {
-    OM_uint32 major, tmp, flags = 0, code;
-    struct compat_result compat = {0};
-    gss_buffer_desc compat_token = GSS_C_EMPTY_BUFFER;
-    gss_buffer_t token = input_token;
-    gss_name_t peer = GSS_C_NO_NAME;
-    gss_cred_id_t deleg = GSS_C_NO_CREDENTIAL;
-    gss_OID actual = GSS_C_NO_OID;
-    struct accept_frame *parent = accept_frame_current(), frame, *saved = NULL;
+    struct accept_args a = {minor,     context,     verifier_cred, input_token,
+                            input_chan_bindings, src_name, mech_type, output_token,
+                            ret_flags, time_rec, delegated_cred};
+    struct accept_frame *parent = accept_frame_current();
     struct ictx *ctx = ICTX(*context);
-    bool is_new = ctx == NULL, outermost;
-
+    bool nested = ctx != NULL ? ctx->nested : parent != NULL, outermost;
+    OM_uint32 major;
     last_error_begin(&outermost);
     if (outermost)
         audit_flush_pending(); /* a line the mechglue never came back for */
     *minor = 0;
-    if (is_new) {
-        const struct imech *m = mech_for_token(verifier_cred, input_token);
-        if (m == NULL) {
-            major = GSS_S_DEFECTIVE_TOKEN;
-            goto done;
-        }
-        ctx = ictx_new(m, ROLE_ACCEPTOR);
-        if (ctx == NULL) {
-            *minor = ENOMEM;
-            major = GSS_S_FAILURE;
-            goto done;
-        }
-        ctx->nested = parent != NULL;
-        if (ctx->nested && parent->outer->actual_mech == GSS_C_NO_OID)
-            parent->outer->actual_mech = (gss_OID)&m->oid; /* known before SPNEGO says */
-        ctx->policy = ctx->nested ? parent->policy : policy_acceptor();
-        ctx->form = ctx->nested || m->id == IMECH_SPNEGO ||
-                            (parent == NULL && loaded_inside_foreign_spnego())
-                        ? GSS_SSPI_NEG_FORM_SPNEGO
-                        : GSS_SSPI_NEG_FORM_RAW;
-        ctx->actual_mech = m->id == IMECH_SPNEGO ? GSS_C_NO_OID : (gss_OID)&m->oid;
-        if (!ctx->policy->valid && !ctx->nested) {
-            major = refuse(minor, ctx, GSS_S_UNAUTHORIZED, GSS_SSPI_NEG_ERR_POLICY_INVALID,
-                           GSS_C_NO_NAME);
-            goto fail;
-        }
-        if (verifier_cred == GSS_C_NO_CREDENTIAL) {
-            /* Re-entering the mechglue without a credential would route the
-             * token back to us: acquire the real mechanism's default. */
-            major = acquire_inner_default(minor, m, GSS_C_ACCEPT, &ctx->own_cred);
-            if (GSS_ERROR(major)) {
-                last_error_note(major, *minor, &m->oid);
-                goto fail;
-            }
-        }
-    }
-
-    if (ctx->mech->package == GSS_SSPI_NEG_PACKAGE_KERBEROS && is_new &&
-        input_token != GSS_C_NO_BUFFER) {
-        struct ictx *report = ctx->nested ? parent->outer : ctx;
-        krb5_ap_req_service(input_token->value, input_token->length, report->service,
-                            sizeof(report->service));
-    }
-    if (ctx->mech->id == IMECH_NTLMSSP && input_token != GSS_C_NO_BUFFER &&
-        (code = ntlm_rules(ctx, input_token)) != 0) {
-        /* A message we cannot read is defective, as gss-ntlmssp would say. */
-        major = refuse(minor, ctx,
-                       code == GSS_SSPI_NEG_ERR_NTLM_MALFORMED ? GSS_S_DEFECTIVE_TOKEN
-                                                               : GSS_S_UNAUTHORIZED,
-                       code, GSS_C_NO_NAME);
-        goto fail;
-    }
-
-    if ((code = apply_compat(ctx, input_token, &compat, &compat_token)) != 0) {
-        major = refuse_why(minor, ctx, GSS_S_DEFECTIVE_TOKEN, code, GSS_C_NO_NAME, "failure",
-                           compat.reason);
-        goto fail;
-    }
-    if (compat.verdict == COMPAT_REWRITE)
-        token = &compat_token;
-
-    gss_channel_bindings_t bindings = input_chan_bindings;
-    if (!ctx->nested && ctx->policy->channel_bindings == CB_NONE)
-        bindings = GSS_C_NO_CHANNEL_BINDINGS;
-    if (bindings != GSS_C_NO_CHANNEL_BINDINGS)
-        ctx->had_bindings = true;
-    gss_cred_id_t cred =
-        verifier_cred != GSS_C_NO_CREDENTIAL ? ICRED(verifier_cred)->inner : ctx->own_cred;
-
-    if (ctx->mech->id == IMECH_SPNEGO) {
-        frame = (struct accept_frame){ctx, ctx->policy};
-        accept_frame_push(&frame, &saved);
-    }
-    major = gss_accept_sec_context(minor, &ctx->inner, cred, token, bindings, &peer, &actual,
-                                   output_token, &flags, time_rec, delegated_cred ? &deleg : NULL);
-    if (ctx->mech->id == IMECH_SPNEGO)
-        accept_frame_pop(saved);
-    if (!ctx->nested && output_token != GSS_C_NO_BUFFER)
-        compat_accept_output(&ctx->compat, output_token->value, output_token->length);
-    if (actual != GSS_C_NO_OID)
-        ctx->actual_mech = actual;
-    if (mech_type != NULL)
-        *mech_type = ctx->actual_mech;
-
-    if (GSS_ERROR(major)) {
-        last_error_note(major, *minor, ctx->actual_mech ? ctx->actual_mech : &ctx->mech->oid);
-        if (!ctx->nested && !ctx->audited) {
-            OM_uint32 imaj, imin;
-            gss_OID_desc imech;
-            bool ours = last_error_get(&imaj, &imin, &imech) && ext_error_text(imin) != NULL;
-            char *why = failure_text(major, *minor);
-            audit_context(ctx, GSS_C_NO_NAME, 0, ours ? "denied" : "failure", why, false);
-            free(why);
-        }
-        goto fail;
-    }
-    if (major & GSS_S_CONTINUE_NEEDED) {
-        gss_release_name(&tmp, &peer);
-        *context = (gss_ctx_id_t)ctx;
-        goto done;
-    }
-
-    ctx->complete = true;
-    ctx->cb_state = cb_state_of(ctx, flags);
-    if (!ctx->nested && ctx->policy->channel_bindings == CB_REQUIRE &&
-        ctx->cb_state != GSS_SSPI_NEG_CB_MATCHED) {
-        gss_release_buffer(&tmp, output_token);
-        major = refuse(minor, ctx, GSS_S_BAD_BINDINGS, GSS_SSPI_NEG_ERR_CB_REQUIRED, peer);
-        goto fail; /* releases peer and deleg */
-    }
-    audit_context(ctx, peer, flags, "success", NULL,
-                  src_name != NULL && peer != GSS_C_NO_NAME && !ctx->nested);
-    if (src_name != NULL) {
-        *src_name = peer;
-        name_remember_accepted(peer); /* the mechglue displays it next */
-    } else {
-        gss_release_name(&tmp, &peer);
-    }
-    if (delegated_cred != NULL) {
-        OM_uint32 dmaj = delegated_cred_out(&tmp, ctx->mech, ctx->actual_mech, &deleg);
-        if (GSS_ERROR(dmaj)) {
-            *minor = tmp;
-            major = dmaj;
-            goto fail;
-        }
-        *delegated_cred = deleg;
-    }
-    if (ret_flags != NULL)
-        *ret_flags = flags;
-    *context = (gss_ctx_id_t)ctx;
-    goto done;
-
-fail:
-    gss_release_name(&tmp, &peer);
-    compat_result_clear(&compat);
-    gss_release_cred(&tmp, &deleg);
-    if (is_new) {
-        ictx_free(ctx);
-        *context = GSS_C_NO_CONTEXT;
-    }
-done:
-    compat_result_clear(&compat);
+    major = nested ? accept_nested(&a, ctx, parent) : accept_outer(&a, ctx);
     last_error_end(outermost);
     return major;
 }

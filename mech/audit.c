@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "mech_internal.h"
+#include "thread_state.h"
 
 
 static const struct {
@@ -174,12 +175,11 @@ char *put_digits(char *out, unsigned long v, int width)
  * last second's text is kept per thread. */
 static void utc_stamp(time_t when, char out[32])
 {
-    static _Thread_local time_t cached_when = -1;
-    static _Thread_local char cached[32];
+    struct mech_thread_state *ts = thread_state();
     struct tm tm;
     char *p = out;
-    if (when == cached_when) {
-        memcpy(out, cached, sizeof(cached));
+    if (when == ts->utc_stamp.when) {
+        memcpy(out, ts->utc_stamp.text, sizeof(ts->utc_stamp.text));
         return;
     }
     gmtime_r(&when, &tm);
@@ -198,27 +198,28 @@ static void utc_stamp(time_t when, char out[32])
         *p++ = parts[i].after;
     }
     *p = '\0';
-    memcpy(cached, out, sizeof(cached));
-    cached_when = when;
+    memcpy(ts->utc_stamp.text, out, sizeof(ts->utc_stamp.text));
+    ts->utc_stamp.when = when;
 }
 
 /* " pid=42 prog=\"httpd\"": the same on every line of a process (a fork
  * gets its own). */
 static const char *process_fields(void)
 {
-    static _Thread_local pid_t cached_pid;
-    static _Thread_local char text[160];
+    struct mech_thread_state *ts = thread_state();
+    char *text = ts->process_fields.text;
+    const size_t size = sizeof(ts->process_fields.text);
     pid_t pid = getpid();
-    if (pid != cached_pid) {
+    if (pid != ts->process_fields.pid) {
         char num[24];
         size_t used = 0;
         put_digits(num, (unsigned long)pid, 0);
         text[0] = '\0';
-        put(text, sizeof(text), &used, " pid=", 5);
-        put(text, sizeof(text), &used, num, strlen(num));
-        put(text, sizeof(text), &used, " prog=", 6);
-        audit_quote(text, sizeof(text), &used, program_invocation_short_name);
-        cached_pid = pid;
+        put(text, size, &used, " pid=", 5);
+        put(text, size, &used, num, strlen(num));
+        put(text, size, &used, " prog=", 6);
+        audit_quote(text, size, &used, program_invocation_short_name);
+        ts->process_fields.pid = pid;
     }
     return text;
 }
@@ -342,43 +343,36 @@ void audit_emit(const struct policy *policy, const struct audit_record *rec)
  * the caller's name); displaying it ourselves first would cost Kerberos a
  * second library context per accept.  So the line waits, per thread, for
  * that display (or for the name's release if the mechglue fails first). */
-static _Thread_local struct {
-    bool set;
-    gss_name_t name;
-    const struct policy *policy;
-    struct audit_record rec;
-    char service[256];
-    char compat[256];
-    char *client;
-} pending;
-
 static void pending_emit(const char *client)
 {
-    pending.rec.client = client ? client : pending.client;
-    pending.rec.service = pending.service[0] ? pending.service : NULL;
-    pending.rec.compat = pending.compat[0] ? pending.compat : NULL;
-    audit_emit(pending.policy, &pending.rec);
-    free(pending.client);
-    pending.client = NULL;
-    pending.set = false;
+    struct pending_audit *pending = &thread_state()->pending;
+    pending->rec.client = client ? client : pending->client;
+    pending->rec.service = pending->service[0] ? pending->service : NULL;
+    pending->rec.compat = pending->compat[0] ? pending->compat : NULL;
+    audit_emit(pending->policy, &pending->rec);
+    free(pending->client);
+    pending->client = NULL;
+    pending->set = false;
 }
 
 void audit_defer(const struct policy *policy, const struct audit_record *rec, gss_name_t name)
 {
+    struct pending_audit *pending = &thread_state()->pending;
     audit_flush_pending();
-    pending.set = true;
-    pending.name = name;
-    pending.policy = policy;
-    pending.rec = *rec;
-    snprintf(pending.service, sizeof(pending.service), "%s", rec->service ? rec->service : "");
-    snprintf(pending.compat, sizeof(pending.compat), "%s", rec->compat ? rec->compat : "");
-    pending.client = rec->client ? strdup(rec->client) : NULL;
-    pending.rec.reason = NULL; /* only successes wait */
+    pending->set = true;
+    pending->name = name;
+    pending->policy = policy;
+    pending->rec = *rec;
+    snprintf(pending->service, sizeof(pending->service), "%s", rec->service ? rec->service : "");
+    snprintf(pending->compat, sizeof(pending->compat), "%s", rec->compat ? rec->compat : "");
+    pending->client = rec->client ? strdup(rec->client) : NULL;
+    pending->rec.reason = NULL; /* only successes wait */
 }
 
 void audit_name_shown(gss_const_name_t name, const gss_buffer_t text)
 {
-    if (!pending.set || pending.name != name)
+    struct pending_audit *pending = &thread_state()->pending;
+    if (!pending->set || pending->name != name)
         return;
     char *client = text && text->value ? strndup(text->value, text->length) : NULL;
     pending_emit(client);
@@ -387,13 +381,14 @@ void audit_name_shown(gss_const_name_t name, const gss_buffer_t text)
 
 void audit_flush_pending(void)
 {
+    struct pending_audit *pending = &thread_state()->pending;
     OM_uint32 minor;
     gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
-    if (!pending.set)
+    if (!pending->set)
         return;
-    if (pending.name != GSS_C_NO_NAME &&
-        !GSS_ERROR(gss_display_name(&minor, pending.name, &text, NULL))) {
-        audit_name_shown(pending.name, &text);
+    if (pending->name != GSS_C_NO_NAME &&
+        !GSS_ERROR(gss_display_name(&minor, pending->name, &text, NULL))) {
+        audit_name_shown(pending->name, &text);
         gss_release_buffer(&minor, &text);
     } else {
         pending_emit(NULL);
@@ -402,6 +397,7 @@ void audit_flush_pending(void)
 
 void audit_name_gone(gss_const_name_t name)
 {
-    if (pending.set && pending.name == name)
+    struct pending_audit *pending = &thread_state()->pending;
+    if (pending->set && pending->name == name)
         audit_flush_pending();
 }

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "mech_internal.h"
+#include "status_text.h"
+#include "thread_state.h"
 
 #define EXT(n)                                                                                     \
     {                                                                                              \
@@ -80,51 +82,29 @@ char *ext_error_describe(OM_uint32 minor)
     return strdup(own);
 }
 
-static void append_status(char **buf, OM_uint32 code, int type)
-{
-    OM_uint32 minor, ctx = 0;
-    do {
-        gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
-        if (GSS_ERROR(gss_display_status(&minor, code, type, GSS_C_NO_OID, &ctx, &text)))
-            return;
-        char *grown = NULL;
-        if (asprintf(&grown, "%s%s%.*s", *buf ? *buf : "", *buf ? "; " : "", (int)text.length,
-                     (const char *)text.value) > 0) {
-            free(*buf);
-            *buf = grown;
-        }
-        gss_release_buffer(&minor, &text);
-    } while (ctx != 0);
-}
-
 char *status_text(OM_uint32 major, OM_uint32 minor)
 {
     char *buf = ext_error_describe(minor);
+    size_t len = 0;
     if (buf != NULL)
         return buf;
     if (GSS_ERROR(major))
-        append_status(&buf, major, GSS_C_GSS_CODE);
+        status_text_append(&buf, &len, major, GSS_C_GSS_CODE, GSS_C_NO_OID);
     if (minor != 0)
-        append_status(&buf, minor, GSS_C_MECH_CODE);
+        status_text_append(&buf, &len, minor, GSS_C_MECH_CODE, GSS_C_NO_OID);
     return buf ? buf : strdup("");
 }
 
 /* ---- the last failure ---------------------------------------------------------- */
-struct error_record {
-    bool set;
-    OM_uint32 major, minor;
-    size_t oid_len;
-    unsigned char oid[32];
-};
-static _Thread_local int call_depth;
-static _Thread_local struct error_record current_error, published_error;
+/* struct error_record and the per-thread records: thread_state.h. */
 
 void last_error_begin(bool *outermost)
 {
-    *outermost = call_depth == 0;
+    struct mech_thread_state *ts = thread_state();
+    *outermost = ts->call_depth == 0;
     if (*outermost)
-        current_error.set = false;
-    call_depth++;
+        ts->current_error.set = false;
+    ts->call_depth++;
 }
 
 void last_error_note(OM_uint32 major, OM_uint32 minor, gss_const_OID mech)
@@ -134,22 +114,25 @@ void last_error_note(OM_uint32 major, OM_uint32 minor, gss_const_OID mech)
         rec.oid_len = mech->length;
         memcpy(rec.oid, mech->elements, mech->length);
     }
-    if (call_depth == 0)
-        published_error = rec; /* a call of its own */
-    else if (!current_error.set)
-        current_error = rec; /* the innermost failure wins */
+    struct mech_thread_state *ts = thread_state();
+    if (ts->call_depth == 0)
+        ts->published_error = rec; /* a call of its own */
+    else if (!ts->current_error.set)
+        ts->current_error = rec; /* the innermost failure wins */
 }
 
 void last_error_end(bool outermost)
 {
-    call_depth--;
-    if (outermost && current_error.set)
-        published_error = current_error;
+    struct mech_thread_state *ts = thread_state();
+    ts->call_depth--;
+    if (outermost && ts->current_error.set)
+        ts->published_error = ts->current_error;
 }
 
 bool last_error_get(OM_uint32 *major, OM_uint32 *minor, gss_OID_desc *mech)
 {
-    const struct error_record *rec = call_depth > 0 ? &current_error : &published_error;
+    const struct mech_thread_state *ts = thread_state();
+    const struct error_record *rec = ts->call_depth > 0 ? &ts->current_error : &ts->published_error;
     if (!rec->set)
         return false;
     *major = rec->major;

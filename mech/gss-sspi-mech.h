@@ -89,7 +89,7 @@
 #define GSS_SSPI_NEG_NTLM_V2 2
 #define GSS_SSPI_NEG_NTLM_ANONYMOUS 3
 
-/* Same values as GSS_SSPI_CB_* in gss-sspi.h. */
+/* gss-sspi.h defines GSS_SSPI_CB_*, _CB_POLICY_* and _FORM_* as these. */
 #define GSS_SSPI_NEG_CB_NONE 0    /* the acceptor had no bindings */
 #define GSS_SSPI_NEG_CB_MATCHED 1 /* the client's bindings were checked and matched */
 #define GSS_SSPI_NEG_CB_ABSENT 2  /* the acceptor had bindings, the client sent none */

@@ -22,18 +22,18 @@
 
 #include "gssi.h"
 #include "mech_internal.h"
-
-static _Thread_local bool spnego_init_active;
+#include "thread_state.h"
 
 bool init_frame_active(void)
 {
-    return spnego_init_active;
+    return thread_state()->spnego_init_active;
 }
 
 void init_frame_set(bool active, bool *saved)
 {
-    *saved = spnego_init_active;
-    spnego_init_active = active;
+    struct mech_thread_state *ts = thread_state();
+    *saved = ts->spnego_init_active;
+    ts->spnego_init_active = active;
 }
 
 static bool set_has(const gss_OID_set set, gss_const_OID oid)

@@ -21,6 +21,7 @@
 
 #include "gssi.h"
 #include "mech_internal.h"
+#include "thread_state.h"
 
 #define MECH_LEN GSS_SSPI_NEGOTIATE_MECH_OID_LEN
 
@@ -134,8 +135,6 @@ static bool interpose_kerberos(const struct policy *policy)
  * of ours around it.  Told apart from the stack, once per process (a load
  * at the mechglue's first call goes through no gss_indicate_mechs); the
  * next accept on this thread is that inner one (accept.c). */
-static _Thread_local bool loaded_inside_spnego_accept;
-
 static bool stack_inside_spnego_accept(void)
 {
     void *frames[64];
@@ -155,8 +154,9 @@ static bool stack_inside_spnego_accept(void)
 
 bool loaded_inside_foreign_spnego(void)
 {
-    bool was = loaded_inside_spnego_accept;
-    loaded_inside_spnego_accept = false;
+    struct mech_thread_state *ts = thread_state();
+    bool was = ts->loaded_inside_spnego_accept;
+    ts->loaded_inside_spnego_accept = false;
     return was;
 }
 
@@ -169,7 +169,7 @@ gss_OID_set gss_mech_interposer(gss_OID mech_type)
     if (!is_our_oid(mech_type))
         return GSS_C_NO_OID_SET;
     set_interposer_oid(mech_type);
-    loaded_inside_spnego_accept = stack_inside_spnego_accept();
+    thread_state()->loaded_inside_spnego_accept = stack_inside_spnego_accept();
     const struct policy *policy = policy_current();
     bool krb5 = interpose_kerberos(policy);
     major = gss_create_empty_oid_set(&minor, &set);
@@ -251,13 +251,12 @@ OM_uint32 gssi_inquire_names_for_mech(OM_uint32 *minor, gss_OID mech, gss_OID_se
  * the number handed to us here is the one we returned, which the mechglue
  * can map back to its mechanism.  The depth guard stops a code that maps
  * to itself under our OID from looping. */
-static _Thread_local int display_depth;
-
 OM_uint32 gssi_display_status(OM_uint32 *minor, OM_uint32 status_value, int status_type,
                               gss_OID mech_type, OM_uint32 *message_context,
                               gss_buffer_t status_string)
 {
     OM_uint32 major;
+    struct mech_thread_state *ts = thread_state();
     *minor = 0;
     if (status_type != GSS_C_MECH_CODE)
         return GSS_S_BAD_STATUS;
@@ -271,12 +270,12 @@ OM_uint32 gssi_display_status(OM_uint32 *minor, OM_uint32 status_value, int stat
         *message_context = 0;
         return GSS_S_COMPLETE;
     }
-    if (display_depth > 4)
+    if (ts->display_depth > 4)
         return GSS_S_BAD_STATUS;
-    display_depth++;
+    ts->display_depth++;
     major = gss_display_status(minor, status_value, GSS_C_MECH_CODE, GSS_C_NO_OID, message_context,
                                status_string);
-    display_depth--;
+    ts->display_depth--;
     if (major == GSS_S_BAD_STATUS && status_value < 4096) {
         /* An errno from our own code. */
         const char *text = strerror((int)status_value);

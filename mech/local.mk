@@ -10,6 +10,8 @@ gssmech_LTLIBRARIES = mech/gss-sspi-negotiate.la
 GSS_SSPI_MECH_SOURCES = \
 	mech/gssi.h \
 	mech/mech_internal.h \
+	mech/thread_state.h \
+	mech/thread_state.c \
 	mech/gss-sspi-mech.h \
 	mech/interposer.c \
 	mech/passthrough_cred.c \

@@ -3,6 +3,9 @@
  * name of the real mechanism: the mechglue hands it back to us (display,
  * compare, attributes, local name) and we pass it on unchanged.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h" /* HAVE_MIT_UNION_NAME_LAYOUT */
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +13,7 @@
 
 #include "gssi.h"
 #include "mech_internal.h"
+#include "thread_state.h"
 
 /*
  * Displaying the client name we just returned from accept.
@@ -21,9 +25,11 @@
  * name.  For that one name (remembered per thread at accept time) we answer
  * from the inner union name's copy.  Its layout is MIT's private
  * gss_name_struct {loopback, name_type, external_name, mech_type, mech_name},
- * unchanged since krb5 1.7; the loopback pointer (MIT's own validity check)
- * and the name type guard the read, and anything unexpected takes the
- * public path.
+ * unchanged since krb5 1.7: configure verifies it against the installed
+ * libgssapi_krb5 (HAVE_MIT_UNION_NAME_LAYOUT) and without that the public
+ * path is the only one.  At run time the loopback pointer (MIT's own
+ * validity check) and the name type still guard the read, and anything
+ * unexpected takes the public path.
  */
 struct mit_union_name {
     struct mit_union_name *loopback;
@@ -33,18 +39,17 @@ struct mit_union_name {
     gss_name_t mech_name;
 };
 
-static _Thread_local gss_name_t accepted_name;
-
 void name_remember_accepted(gss_name_t name)
 {
-    accepted_name = name;
+    thread_state()->accepted_name = name;
 }
 
 /* The Kerberos principal form the inner mechglue recorded, or false. */
+#ifdef HAVE_MIT_UNION_NAME_LAYOUT
 static bool display_from_union(gss_name_t name, gss_buffer_t out, gss_OID *out_type)
 {
     const struct mit_union_name *u = (const struct mit_union_name *)name;
-    if (name == GSS_C_NO_NAME || name != accepted_name || u->loopback != u ||
+    if (name == GSS_C_NO_NAME || name != thread_state()->accepted_name || u->loopback != u ||
         u->mech_type == GSS_C_NO_OID || u->external_name == GSS_C_NO_BUFFER ||
         u->external_name->value == NULL || u->name_type == GSS_C_NO_OID ||
         !gss_oid_equal(u->name_type, GSS_KRB5_NT_PRINCIPAL_NAME))
@@ -59,6 +64,12 @@ static bool display_from_union(gss_name_t name, gss_buffer_t out, gss_OID *out_t
         *out_type = (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME; /* static, as krb5 returns */
     return true;
 }
+#else
+static bool display_from_union(gss_name_t name, gss_buffer_t out, gss_OID *out_type)
+{
+    return false; /* layout not verified at build time */
+}
+#endif
 
 OM_uint32 gssi_import_name(OM_uint32 *minor, gss_buffer_t input_name, gss_OID input_name_type,
                            gss_name_t *output_name)
@@ -110,8 +121,9 @@ OM_uint32 gssi_compare_name(OM_uint32 *minor, gss_name_t name1, gss_name_t name2
 
 OM_uint32 gssi_release_name(OM_uint32 *minor, gss_name_t *name)
 {
-    if (name != NULL && *name == accepted_name)
-        accepted_name = GSS_C_NO_NAME;
+    struct mech_thread_state *ts = thread_state();
+    if (name != NULL && *name == ts->accepted_name)
+        ts->accepted_name = GSS_C_NO_NAME;
     if (name != NULL)
         audit_name_gone(*name);
     return gss_release_name(minor, name);

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "mech_internal.h"
+#include "thread_state.h"
 
 #define SYSLOG_SOCKET "/dev/log"
 #define SYSLOG_SOCKET_ENV "GSS_SSPI_NEGOTIATE_SYSLOG"
@@ -98,13 +99,11 @@ unsigned long syslog_dropped(void)
 static size_t header(char *out, size_t size, int priority)
 {
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    static _Thread_local time_t cached_when = -1;
-    static _Thread_local pid_t cached_pid;
-    static _Thread_local char rest[128];
-    static _Thread_local size_t rest_len;
+    struct mech_thread_state *ts = thread_state();
+    char *rest = ts->syslog_header.rest;
     time_t now = time(NULL);
     pid_t pid = getpid();
-    if (now != cached_when || pid != cached_pid) {
+    if (now != ts->syslog_header.when || pid != ts->syslog_header.pid) {
         struct tm tm;
         const char *prog = program_invocation_short_name;
         size_t plen = strnlen(prog, 64);
@@ -131,10 +130,11 @@ static size_t header(char *out, size_t size, int priority)
         *p++ = ']';
         *p++ = ':';
         *p++ = ' ';
-        rest_len = (size_t)(p - rest);
-        cached_when = now;
-        cached_pid = pid;
+        ts->syslog_header.rest_len = (size_t)(p - rest);
+        ts->syslog_header.when = now;
+        ts->syslog_header.pid = pid;
     }
+    size_t rest_len = ts->syslog_header.rest_len;
     if (size < rest_len + 16)
         return 0;
     char *p = out;

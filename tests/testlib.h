@@ -141,6 +141,23 @@ void expect_audit(const char *fragment);
 extern char audit_path[512];
 char *audit_text(void);
 
+/* check has no per-test skip: a test whose needs this run cannot meet (met
+ * false) is not added, and a "SKIP: name: why" line says so instead of the
+ * test passing without checking anything. */
+bool test_wanted(bool met, const char *name, const char *why);
+#define add_test_if(tc, fn, met, why)                                                              \
+    do {                                                                                           \
+        if (test_wanted(met, #fn, why))                                                            \
+            tcase_add_test(tc, fn);                                                                \
+    } while (0)
+#define add_loop_test_if(tc, fn, start, end, met, why)                                             \
+    do {                                                                                           \
+        if (test_wanted(met, #fn, why))                                                            \
+            tcase_add_loop_test(tc, fn, start, end);                                               \
+    } while (0)
+/* Likewise for a step of a test that runs the rest either way. */
+void test_skip_step(const char *what, const char *why);
+
 /* Runs the suite, prints check's summary line, returns the exit code. */
 int run_suite(Suite *s);
 

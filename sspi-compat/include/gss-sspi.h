@@ -11,6 +11,10 @@
 
 #include <sspi.h>
 
+/* The values the module publishes (GSS_SSPI_NEG_*): the ones below that
+ * say the same thing are defined as those, so the two cannot drift. */
+#include "gss-sspi-mech.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -38,18 +42,19 @@ typedef struct _SecPkgContext_GssLastError {
  * with FreeContextBuffer. */
 SECURITY_STATUS SEC_ENTRY GssSspiGetLastError(PSecPkgContext_GssLastError pError);
 
-#define GSS_SSPI_CB_NONE 0     /* no bindings on either side */
-#define GSS_SSPI_CB_MATCHED 1  /* the client's bindings were checked and matched */
-#define GSS_SSPI_CB_ABSENT 2   /* we had bindings, the client sent none */
-#define GSS_SSPI_CB_UNKNOWN 3  /* bindings passed, not (yet) checked: in progress, an
-                                  initiator, or acceptor policy None */
+#define GSS_SSPI_CB_NONE GSS_SSPI_NEG_CB_NONE       /* no bindings on either side */
+#define GSS_SSPI_CB_MATCHED GSS_SSPI_NEG_CB_MATCHED /* checked and matched */
+#define GSS_SSPI_CB_ABSENT GSS_SSPI_NEG_CB_ABSENT   /* we had bindings, the client sent none */
+/* The library's own: bindings passed, not (yet) checked: in progress, an
+ * initiator, or acceptor policy None. */
+#define GSS_SSPI_CB_UNKNOWN 3
 
 typedef struct _SecPkgContext_GssChannelBindings {
     ULONG State; /* GSS_SSPI_CB_* */
 } SecPkgContext_GssChannelBindings, *PSecPkgContext_GssChannelBindings;
 
-#define GSS_SSPI_FORM_RAW 0    /* the mechanism's own token, no SPNEGO wrapper */
-#define GSS_SSPI_FORM_SPNEGO 1 /* negotiated inside SPNEGO */
+#define GSS_SSPI_FORM_RAW GSS_SSPI_NEG_FORM_RAW       /* the mechanism's own token */
+#define GSS_SSPI_FORM_SPNEGO GSS_SSPI_NEG_FORM_SPNEGO /* negotiated inside SPNEGO */
 
 typedef struct _SecPkgContext_GssMech {
     SEC_CHAR *PackageName; /* "Kerberos" or "NTLM" (static; do not free) */
@@ -61,10 +66,13 @@ typedef struct _SecPkgContext_GssMech {
  * Acceptor policy carried by a credential handle, set with
  * GssSspiSetCredentialsPolicy() before the first AcceptSecurityContext.
  */
-#define GSS_SSPI_CB_POLICY_NONE 0    /* ignore SECBUFFER_CHANNEL_BINDINGS */
-#define GSS_SSPI_CB_POLICY_ALLOW 1   /* check when the client sent bindings (default) */
-#define GSS_SSPI_CB_POLICY_REQUIRE 2 /* a client without bindings fails (SEC_E_BAD_BINDINGS)
-                                        unless ASC_REQ_ALLOW_MISSING_BINDINGS */
+/* ignore SECBUFFER_CHANNEL_BINDINGS */
+#define GSS_SSPI_CB_POLICY_NONE GSS_SSPI_NEG_CB_POLICY_NONE
+/* check when the client sent bindings (default) */
+#define GSS_SSPI_CB_POLICY_ALLOW GSS_SSPI_NEG_CB_POLICY_ALLOW
+/* a client without bindings fails (SEC_E_BAD_BINDINGS) unless
+ * ASC_REQ_ALLOW_MISSING_BINDINGS */
+#define GSS_SSPI_CB_POLICY_REQUIRE GSS_SSPI_NEG_CB_POLICY_REQUIRE
 
 typedef struct _GSS_SSPI_POLICY {
     ULONG ChannelBindings; /* GSS_SSPI_CB_POLICY_* */

@@ -16,12 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oids.h" /* the DER constants only: nothing of common/ is linked */
 #include "wire.h"
 
 static gss_OID_desc mechs[] = {
-    {9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"},
-    {6, (void *)"\x2b\x06\x01\x05\x05\x02"},
-    {10, (void *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"},
+    {OID_KRB5_LEN, (void *)OID_KRB5_DER},
+    {OID_SPNEGO_LEN, (void *)OID_SPNEGO_DER},
+    {OID_NTLMSSP_LEN, (void *)OID_NTLMSSP_DER},
 };
 static const char *const mech_names[] = {"krb5", "spnego", "ntlm"};
 

@@ -21,7 +21,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/gss-sspi-ntlmv1.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 client="$work/heimdal-gss-client"
 # shellcheck disable=SC2046
-if ! ${CC:-cc} -std=gnu11 -Wall -o "$client" "$here/gss_client.c" \
+if ! ${CC:-cc} -std=gnu11 -Wall -I"$here/../../common" -o "$client" "$here/gss_client.c" \
     $(pkg-config --cflags heimdal-gssapi) $(pkg-config --libs heimdal-gssapi) 2>"$work/cc.log"; then
     cat "$work/cc.log"
     echo "FAIL: cannot build the Heimdal client"

@@ -1,0 +1,72 @@
+/*
+ * thread_state.h - everything the module keeps per thread, in one struct
+ * (thread_state.c owns it).  Per thread because the mechglue calls us
+ * re-entrantly on the caller's thread (SPNEGO -> inner mechanism -> us) and
+ * a server may run many exchanges in parallel: nothing here is shared.
+ */
+#ifndef GSS_SSPI_MECH_THREAD_STATE_H
+#define GSS_SSPI_MECH_THREAD_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "mech_internal.h"
+
+/* extensions.c: one failure with the mechanism that reported it. */
+struct error_record {
+    bool set;
+    OM_uint32 major, minor;
+    size_t oid_len;
+    unsigned char oid[32];
+};
+
+/* audit.c: a success line waiting for the mechglue to display the name. */
+struct pending_audit {
+    bool set;
+    gss_name_t name;
+    const struct policy *policy;
+    struct audit_record rec;
+    char service[256];
+    char compat[256];
+    char *client;
+};
+
+struct mech_thread_state {
+    /* accept.c: our SPNEGO acceptor's frame while the inner call runs. */
+    struct accept_frame *accept_frame;
+    /* initiate.c: inside our SPNEGO initiator. */
+    bool spnego_init_active;
+    /* interposer.c: loaded by MIT's SPNEGO acceptor mid-accept; the depth
+     * of gssi_display_status re-entering the mechglue. */
+    bool loaded_inside_spnego_accept;
+    int display_depth;
+    /* passthrough_name.c: the client name accept just returned. */
+    gss_name_t accepted_name;
+    /* extensions.c: the last failure (GSS_SSPI_NEG_LAST_ERROR). */
+    int call_depth;
+    struct error_record current_error, published_error;
+    /* audit.c: the deferred success line and the per-second text caches. */
+    struct pending_audit pending;
+    struct {
+        time_t when;
+        char text[32];
+    } utc_stamp;
+    struct {
+        pid_t pid;
+        char text[160];
+    } process_fields;
+    /* syslog_send.c: the header after the priority, for the current second. */
+    struct {
+        time_t when;
+        pid_t pid;
+        char rest[128];
+        size_t rest_len;
+    } syslog_header;
+};
+
+/* This thread's state (never NULL). */
+struct mech_thread_state *thread_state(void);
+
+#endif
