@@ -12,6 +12,7 @@
 #include <krb5/krb5.h>
 
 #include "internal.h"
+#include "status_text.h"
 #include "gss-sspi-mech.h"
 #include "ntlm_errors.h"
 
@@ -248,30 +249,6 @@ const char *status_name(SECURITY_STATUS status)
     return "SEC_E_(unknown)";
 }
 
-/* Appends every message of one status kind to buf. */
-static void append_status(char **buf, size_t *len, OM_uint32 code, int type, gss_const_OID mech)
-{
-    OM_uint32 msg_ctx = 0, minor;
-    do {
-        gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
-        OM_uint32 major = gss_display_status(&minor, code, type, (gss_OID)mech, &msg_ctx, &text);
-        if (GSS_ERROR(major))
-            return;
-        char *grown = realloc(*buf, *len + text.length + 3);
-        if (grown != NULL) {
-            *buf = grown;
-            if (*len > 0) {
-                memcpy(*buf + *len, "; ", 2);
-                *len += 2;
-            }
-            memcpy(*buf + *len, text.value, text.length);
-            *len += text.length;
-            (*buf)[*len] = '\0';
-        }
-        gss_release_buffer(&minor, &text);
-    } while (msg_ctx != 0);
-}
-
 bool status_minor_says_nothing(OM_uint32 minor)
 {
     if (minor == 0)
@@ -280,7 +257,7 @@ bool status_minor_says_nothing(OM_uint32 minor)
         return false;
     char *text = NULL;
     size_t len = 0;
-    append_status(&text, &len, minor, GSS_C_MECH_CODE, GSS_C_NO_OID);
+    status_text_append(&text, &len, minor, GSS_C_MECH_CODE, GSS_C_NO_OID);
     const char *zero = krb5_get_error_message(NULL, 0);
     bool same = text != NULL && zero != NULL && strcmp(text, zero) == 0;
     krb5_free_error_message(NULL, zero);
@@ -305,7 +282,7 @@ char *status_gss_text(OM_uint32 major, OM_uint32 minor, gss_const_OID mech)
     size_t len = 0;
     const char *ntlm = ntlm_errno_text(major, minor, mech);
     if (GSS_ERROR(major))
-        append_status(&buf, &len, major, GSS_C_GSS_CODE, GSS_C_NO_OID);
+        status_text_append(&buf, &len, major, GSS_C_GSS_CODE, GSS_C_NO_OID);
     if (ntlm != NULL) {
         char *joined = NULL;
         if (asprintf(&joined, "%s%s%s", buf ? buf : "", buf ? "; " : "", ntlm) > 0) {
@@ -313,7 +290,7 @@ char *status_gss_text(OM_uint32 major, OM_uint32 minor, gss_const_OID mech)
             buf = joined;
         }
     } else if (!status_minor_says_nothing(minor)) {
-        append_status(&buf, &len, minor, GSS_C_MECH_CODE, mech);
+        status_text_append(&buf, &len, minor, GSS_C_MECH_CODE, mech);
     }
     if (buf == NULL)
         buf = strdup("");
