@@ -87,7 +87,7 @@ TESTS += \
 
 # Unit tests link the module's sources (parsers, policy, audit format).
 tests_mech_test_mech_units_SOURCES = tests/mech/test_mech_units.c $(GSS_SSPI_MECH_SOURCES)
-tests_mech_test_mech_units_CPPFLAGS = $(GSS_SSPI_MECH_CPPFLAGS)
+tests_mech_test_mech_units_CPPFLAGS = $(GSS_SSPI_MECH_CPPFLAGS) -I$(top_srcdir)/tests
 tests_mech_test_mech_units_CFLAGS = $(TEST_CFLAGS)
 tests_mech_test_mech_units_LDADD = libgss-sspi-common.la $(CHECK_LIBS) $(GSSAPI_LIBS)
 
