@@ -30,8 +30,10 @@ packages=(
     valgrind
     # make soak: the NT hashes of its hashed NTLM user file (openssl dgst -md4)
     openssl
-    # fuzz targets: libFuzzer with ASan/UBSan (their regression runs in make check)
-    clang libclang-rt-14-dev
+    # fuzz targets: libFuzzer with ASan/UBSan (their regression runs in make check);
+    # llvm-14 for llvm-symbolizer, which the leak suppressions need (only a
+    # Recommends of clang, so not installed by --no-install-recommends)
+    clang libclang-rt-14-dev llvm-14
     # make interop-apps: real servers with the module (Apache + mod_auth_gssapi,
     # sshd, gssproxy), the ssh client, python3 for the NTLM-over-HTTP client
     apache2 libapache2-mod-auth-gssapi openssh-server openssh-client gssproxy python3
