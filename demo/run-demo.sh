@@ -9,7 +9,7 @@
 # what an administrator reads before switching NTLM off, end the demo.
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
-"$top/bootstrap.sh"
+"$top/bootstrap.sh" --demo
 
 dir="$(mktemp -d /tmp/gss-sspi-demo.XXXXXX)"
 server_pid=""
