@@ -42,6 +42,8 @@ packages=(
     valgrind
     # make soak: the NT hashes of its hashed NTLM user file (openssl dgst -md4)
     openssl
+    # make lint-man: the manual pages' linter
+    mandoc
     # fuzz targets: libFuzzer with ASan/UBSan (their regression runs in make check);
     # llvm-14 for llvm-symbolizer, which the leak suppressions need (only a
     # Recommends of clang, so not installed by --no-install-recommends)
