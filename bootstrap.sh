@@ -8,6 +8,8 @@
 #   ./bootstrap.sh --demo     only what the demo needs (demo/run-demo.sh), and build
 #   ./bootstrap.sh --build    only what building and installing the library, the
 #                             module and sspi-inspect needs, and build
+#   ./bootstrap.sh --packaging  the build's and the Debian packaging tools
+#                             (packaging/check.sh; debian/control has the rest)
 #   add --no-build            to install only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -22,6 +24,12 @@ build_packages=(
 demo_packages=(
     "${build_packages[@]}"
     gss-ntlmssp krb5-kdc krb5-admin-server krb5-user curl iproute2
+)
+# Debian packages (packaging/check.sh): dpkg-buildpackage and lintian; the
+# build dependencies come from debian/control (apt-get build-dep).
+packaging_packages=(
+    "${build_packages[@]}"
+    dpkg-dev lintian
 )
 # Everything (the default): the demo's, and per test target below.  Add a
 # package to the group of the target that needs it, with a comment.
@@ -61,9 +69,10 @@ for arg in "$@"; do
     case $arg in
     --demo) packages=("${demo_packages[@]}") ;;
     --build) packages=("${build_packages[@]}") ;;
+    --packaging) packages=("${packaging_packages[@]}") ;;
     --no-build) build=no ;;
     *)
-        echo "usage: $0 [--demo | --build] [--no-build]" >&2
+        echo "usage: $0 [--demo | --build | --packaging] [--no-build]" >&2
         exit 2
         ;;
     esac

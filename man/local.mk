@@ -5,6 +5,8 @@
 dist_man_MANS = \
 	man/gss-sspi.3 \
 	man/sspi-inspect.1 \
+	man/sspi-demo-server.1 \
+	man/sspi-demo-client.1 \
 	man/negotiate.conf.5 \
 	man/gss-sspi-negotiate.8
 
