@@ -1,6 +1,9 @@
 # man/local.mk - the manual pages (included from Makefile.am), written in
 # man(7) directly: nothing to generate at build time.
 #   make lint-man    mandoc -Tlint over every page (Debian: mandoc)
+# A page added here is installed: add it to a debian/*.install too (the
+# administrator's guide gss-sspi-admin.7: debian/gss-sspi-negotiate.install),
+# or dpkg-buildpackage stops at dh_missing.
 
 dist_man_MANS = \
 	man/gss-sspi.3 \
