@@ -39,14 +39,25 @@ mech_gss_sspi_negotiate_la_LDFLAGS = -module -avoid-version -shared -no-undefine
 
 gssspiinclude_HEADERS += mech/gss-sspi-mech.h
 
-# The mech.d entry names the installed module.
-gssmechconfdir = $(sysconfdir)/gss/mech.d
+# The mech.d entry names the installed module.  gssmechconfdir is where MIT
+# reads it (configure --with-gss-mech-dir, default /etc/gss/mech.d).
 gssmechconf_DATA = mech.d/gss-sspi.conf
 mech.d/gss-sspi.conf: $(top_srcdir)/mech.d/gss-sspi.conf.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) mech.d && \
 	sed -e 's|@gssmechdir[@]|$(gssmechdir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 		$(top_srcdir)/mech.d/gss-sspi.conf.in >$@
 CLEANFILES += mech.d/gss-sspi.conf
+
+# A loadable module, not a library to link: no .la beside it (libtool's
+# uninstall reads that file, so the .so is removed here).
+install-data-hook: install-mech-drop-la
+install-mech-drop-la:
+	rm -f "$(DESTDIR)$(gssmechdir)/gss-sspi-negotiate.la"
+uninstall-local: uninstall-mech-so
+uninstall-mech-so:
+	rm -f "$(DESTDIR)$(gssmechdir)/gss-sspi-negotiate.so"
+	-rmdir "$(DESTDIR)$(gssmechdir)" 2>/dev/null
+.PHONY: install-mech-drop-la uninstall-mech-so
 
 # The policy file: installed once, never over an administrator's copy.
 install-data-local: install-negotiate-conf
@@ -87,7 +98,7 @@ TESTS += \
 
 # Unit tests link the module's sources (parsers, policy, audit format).
 tests_mech_test_mech_units_SOURCES = tests/mech/test_mech_units.c $(GSS_SSPI_MECH_SOURCES)
-tests_mech_test_mech_units_CPPFLAGS = $(GSS_SSPI_MECH_CPPFLAGS)
+tests_mech_test_mech_units_CPPFLAGS = $(GSS_SSPI_MECH_CPPFLAGS) -I$(top_srcdir)/tests
 tests_mech_test_mech_units_CFLAGS = $(TEST_CFLAGS)
 tests_mech_test_mech_units_LDADD = libgss-sspi-common.la $(CHECK_LIBS) $(GSSAPI_LIBS)
 

@@ -28,6 +28,7 @@
 
 #include "internal.h" /* the PAC parser, compiled into this test */
 #include "pac_builder.h"
+#include "testdata.h"
 #include "testlib.h"
 #include "windows_keytab.h"
 
@@ -45,7 +46,6 @@
 static char conf_dir[4096], conf_path[4200], realm_conf_path[4200];
 static char ntlm_users_path[4096], windows_dir[4096], trace_path[4096];
 static char data_dir[4096];
-static bool have_windows_data;
 
 /* ---- fixtures ------------------------------------------------------------------ */
 
@@ -98,19 +98,11 @@ static void files_setup(void)
     free(users);
     snprintf(trace_path, sizeof(trace_path), "%s/identity-trace.log", dir);
 
-    const char *shared = getenv("GSS_SSPI_SHARED");
-    struct stat st;
-    snprintf(data_dir, sizeof(data_dir), "%s/interop/windows-kerberos",
-             shared ? shared : "../shared");
-    have_windows_data = stat(data_dir, &st) == 0 && S_ISDIR(st.st_mode);
-    if (have_windows_data) {
-        snprintf(windows_dir, sizeof(windows_dir), "%s/identity-windows", dir);
-        ck_assert_int_eq(mkdir(windows_dir, 0700), 0);
-        const char *why = windows_kerberos_write(data_dir, windows_dir);
-        ck_assert_msg(why == NULL, "%s", why);
-    } else {
-        printf("SKIP: windows: %s not found\n", data_dir);
-    }
+    test_data_path("windows-kerberos", data_dir, sizeof(data_dir));
+    snprintf(windows_dir, sizeof(windows_dir), "%s/identity-windows", dir);
+    ck_assert_int_eq(mkdir(windows_dir, 0700), 0);
+    const char *why = windows_kerberos_write(data_dir, windows_dir);
+    ck_assert_msg(why == NULL, "%s: %s", data_dir, why);
 }
 
 static void files_teardown(void)
@@ -120,8 +112,7 @@ static void files_teardown(void)
     rmdir(conf_dir);
     unlink(ntlm_users_path);
     unlink(trace_path);
-    if (have_windows_data)
-        windows_kerberos_remove(windows_dir);
+    windows_kerberos_remove(windows_dir);
 }
 
 /* In each test's process: our mapping over the realm's krb5.conf (MIT
@@ -139,8 +130,7 @@ static void realm_env_setup(void)
 
 static void windows_env_setup(void)
 {
-    if (have_windows_data)
-        ck_assert_int_eq(windows_kerberos_env(windows_dir), 0);
+    ck_assert_int_eq(windows_kerberos_env(windows_dir), 0);
 }
 
 /* ---- helpers ----------------------------------------------------------------------- */
@@ -737,8 +727,6 @@ START_TEST(windows_token_sids)
     CtxtHandle ctx;
     bool have_ctx;
     size_t len;
-    if (!have_windows_data)
-        return;
     unsigned char *bytes = windows_read(data_dir, file, &len);
     ck_assert_ptr_nonnull(bytes);
     acquire_inbound("Negotiate", &cred);
@@ -806,8 +794,6 @@ START_TEST(windows_pac_cut_and_altered)
 {
     size_t len;
     struct pac_logon_info info;
-    if (!have_windows_data)
-        return;
     unsigned char *pac = raw_logon_info(windows_token_files[_i], &len);
     ck_assert_ptr_null(pac_parse_logon_info(pac, len, &info));
     ck_assert_uint_eq(info.n_groups, WINDOWS_GROUP_SIDS);

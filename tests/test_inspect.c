@@ -1,11 +1,12 @@
 /*
  * test_inspect.c - sspi-inspect on tokens from real Windows machines and
- * the NTLM reference vectors (../shared), on live tokens from our own
+ * the NTLM reference vectors (tests/data), on live tokens from our own
  * acceptor (gss-ntlmssp's CHALLENGE, a KRB-ERROR), and on every truncation
  * of them (no crash, a clear "malformed").  sspi-inspect -k: every verdict
  * of the keytab diagnosis, on the Windows tokens and on live tickets from
  * the private KDC, each failure made by altering a copy of a good keytab.
  */
+#include <errno.h>
 #include <krb5/krb5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "demo_wire.h" /* base64 for the HTTP header form */
+#include "testdata.h"
 #include "testlib.h"
 #include "windows_keytab.h"
 
@@ -86,15 +88,13 @@ static void every_truncation(const unsigned char *token, size_t len)
     every_truncation_with("", token, len);
 }
 
-static char shared_path[512];
+static char data_path[4096];
 
-static unsigned char *read_shared(const char *rel, size_t *len)
+/* A file of tests/data (up to 64 KiB); the test fails without it. */
+static unsigned char *read_data(const char *rel, size_t *len)
 {
-    const char *shared = getenv("GSS_SSPI_SHARED");
-    snprintf(shared_path, sizeof(shared_path), "%s/%s", shared ? shared : "../shared", rel);
-    FILE *f = fopen(shared_path, "rb");
-    if (f == NULL)
-        return NULL;
+    FILE *f = fopen(test_data_path(rel, data_path, sizeof(data_path)), "rb");
+    ck_assert_msg(f != NULL, "%s: %s", data_path, strerror(errno));
     unsigned char *buf = malloc(1 << 16);
     *len = fread(buf, 1, 1 << 16, f);
     fclose(f);
@@ -107,20 +107,20 @@ static const struct {
     const char *fragments[4];
     int status;
 } windows_tokens[] = {
-    {"interop/spnego/windows-server-negtokeninit2",
+    {"spnego/windows-server-negtokeninit2",
      {"NegTokenInit2", "1.3.6.1.4.1.311.2.2.30 NegoEx (preferred)",
       "negHints: not_defined_in_RFC4178@please_ignore", "1.3.6.1.4.1.311.2.2.10 NTLMSSP"},
      0},
-    {"interop/spnego/windows10-spnego-ntlm-negotiate",
+    {"spnego/windows10-spnego-ntlm-negotiate",
      {"NTLMSSP NEGOTIATE", "domain: WORKGROUP", "workstation: DESKTOP-Q8RE0UE",
       "version: 10.0 build 17134"},
      0},
-    {"interop/windows-kerberos/aes256-spnego-data",
+    {"windows-kerberos/aes256-spnego-data",
      {"1.2.840.48018.1.2.2 MS-KRB5", "Kerberos AP-REQ",
       "service: HTTP/server.test.domain.com@DOMAIN.COM",
       "ticket: enctype 18 (aes256-cts-hmac-sha1-96), kvno 5"},
      0},
-    {"interop/windows-kerberos/rc4-kerberos-data",
+    {"windows-kerberos/rc4-kerberos-data",
      {"Kerberos AP-REQ", "mutual-required", "ticket: enctype 23", "WARNING: ticket uses a weak"},
      2},
 };
@@ -128,11 +128,7 @@ static const struct {
 START_TEST(windows_token)
 {
     size_t len;
-    unsigned char *token = read_shared(windows_tokens[_i].file, &len);
-    if (token == NULL) {
-        printf("SKIP: %s not found\n", shared_path);
-        return;
-    }
+    unsigned char *token = read_data(windows_tokens[_i].file, &len);
     struct run r;
     inspect_bytes(token, len, &r);
     ck_assert_int_eq(r.status, windows_tokens[_i].status);
@@ -143,15 +139,11 @@ START_TEST(windows_token)
 }
 END_TEST
 
-/* ---- [MS-NLMP] reference vectors (base64 lines in interop/ntlm/README.md) ----------------- */
+/* ---- [MS-NLMP] reference vectors (base64 lines in tests/data/ntlm/README.md) -------------- */
 START_TEST(ntlm_vectors)
 {
     size_t len;
-    char *readme = (char *)read_shared("interop/ntlm/README.md", &len);
-    if (readme == NULL) {
-        printf("SKIP: %s not found\n", shared_path);
-        return;
-    }
+    char *readme = (char *)read_data("ntlm/README.md", &len);
     readme[len < (1 << 16) ? len : (1 << 16) - 1] = '\0';
     /* The MIC vector is the last AUTHENTICATE in the file. */
     const char *auth = NULL, *v1 = strstr(readme, "AUTHENTICATE ");
@@ -328,9 +320,9 @@ static const char *work_file(const char *name, char buf[4096])
 /* NAME among the captured Windows Kerberos tokens and keys ("": their directory). */
 static const char *windows_file(const char *name, char buf[4096])
 {
-    const char *shared = getenv("GSS_SSPI_SHARED") ? getenv("GSS_SSPI_SHARED") : "../shared";
-    snprintf(buf, 4096, "%s/interop/windows-kerberos%s%s", shared, *name ? "/" : "", name);
-    return buf;
+    char rel[512];
+    snprintf(rel, sizeof(rel), "windows-kerberos%s%s", *name ? "/" : "", name);
+    return test_data_path(rel, buf, 4096);
 }
 
 /* A copy of krb5.conf SRC without the lines containing drop (NULL: none),
@@ -356,10 +348,7 @@ static void krb5_conf_variant(const char *src, const char *dst, const char *drop
 static bool windows_setup(char keytab[4200], char skew_conf[4200], char plain_conf[4200])
 {
     char data[4096], work[4096];
-    if (access(windows_file("", data), R_OK) != 0) {
-        printf("SKIP: %s not found\n", data);
-        return false;
-    }
+    ck_assert_msg(access(windows_file("", data), R_OK) == 0, "%s: %s", data, strerror(errno));
     work_file("windows", work);
     mkdir(work, 0700);
     const char *why = windows_kerberos_write(data, work);
@@ -466,7 +455,7 @@ START_TEST(keytab_windows_times)
     size_t len;
     if (!windows_setup(keytab, skew_conf, plain_conf))
         return;
-    unsigned char *token = read_shared("interop/windows-kerberos/aes256-spnego-data", &len);
+    unsigned char *token = read_data("windows-kerberos/aes256-spnego-data", &len);
     ck_assert_ptr_nonnull(token);
     char *b64 = base64_encode(token, len);
     setenv("KRB5_CONFIG", plain_conf, 1);

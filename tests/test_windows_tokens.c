@@ -1,6 +1,6 @@
 /*
  * test_windows_tokens.c - replay Kerberos tokens captured from a real Windows
- * client (../shared/interop/windows-kerberos, see its README) into our
+ * client (tests/data/windows-kerberos, see its README) into our
  * Negotiate acceptor: raw and SPNEGO-wrapped AP-REQs for RC4, AES128 and
  * AES256 tickets.  No KDC: krb5.conf and the keytab of the Windows service
  * keys come from tests/windows_keytab.c; DER is read with common/der.c.
@@ -13,10 +13,9 @@
 #include <unistd.h>
 
 #include "der.h"
+#include "testdata.h"
 #include "testlib.h"
 #include "windows_keytab.h"
-
-#define SKIP_STATUS 77 /* automake: test skipped */
 
 /* The form each of windows_token_files arrives in: raw, then SPNEGO. */
 static const ULONG token_forms[WINDOWS_TOKENS] = {
@@ -182,14 +181,11 @@ END_TEST
 
 int main(void)
 {
-    const char *shared = getenv("GSS_SSPI_SHARED");
     struct stat st;
-    snprintf(data_dir, sizeof(data_dir), "%s/interop/windows-kerberos",
-             shared ? shared : "../shared");
+    test_data_path("windows-kerberos", data_dir, sizeof(data_dir));
     if (stat(data_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        printf("SKIP: %s not found\n", data_dir);
-        fflush(stdout);
-        return SKIP_STATUS;
+        printf("FAIL: %s not found (the tests' own data, tests/data)\n", data_dir);
+        return 1;
     }
 
     Suite *s = suite_create("windows_tokens");

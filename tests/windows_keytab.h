@@ -1,6 +1,6 @@
 /*
  * windows_keytab.h - what an acceptor needs to take the Kerberos tokens
- * captured from a real Windows client (../shared/interop/windows-kerberos,
+ * captured from a real Windows client (tests/data/windows-kerberos,
  * see its README): a krb5.conf (2009 authenticators, RC4) and a keytab of
  * the service keys.  No check dependency: seed programs use it too.
  */

@@ -75,7 +75,8 @@ FUZZ_BINS = tests/fuzz/fuzz-channel_bindings tests/fuzz/fuzz-auth_identity \
 	tests/fuzz/fuzz-policy tests/fuzz/fuzz-token_compat
 fuzz-build: $(FUZZ_BINS)
 
-# The seed programs: ordinary builds (gcc, libgss-sspi.la).
+# The seed programs: ordinary builds (gcc, libgss-sspi.la), kept compiling by
+# make check; their output is committed (make fuzz-seeds).
 check_PROGRAMS += tests/fuzz/seed-handmade tests/fuzz/seed-live
 tests_fuzz_seed_handmade_SOURCES = tests/fuzz/seed_handmade.c tests/fuzz/fuzz.h
 tests_fuzz_seed_live_SOURCES = tests/fuzz/seed_live.c tests/windows_keytab.c tests/windows_keytab.h
@@ -107,23 +108,31 @@ tests/fuzz/fuzz-ready: $(FUZZ_SRCS) $(libgss_sspi_la_SOURCES) $(GSS_SSPI_MECH_SO
 TESTS += tests/fuzz/regress.sh
 
 # make fuzz: the long runs (the corpus grows in tests/fuzz/corpus/).
-fuzz: fuzz-build tests/fuzz/seed-handmade tests/fuzz/seed-live
+fuzz: fuzz-build
 	@top_srcdir='$(top_srcdir)' top_builddir='$(top_builddir)' \
-	GSS_SSPI_SHARED="$${GSS_SSPI_SHARED:-$(abs_top_srcdir)/../shared}" \
 	FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_TARGETS='$(FUZZ_TARGETS)' \
 		$(SHELL) $(srcdir)/tests/fuzz/run.sh fuzz
-.PHONY: fuzz fuzz-build fuzz-clean fuzz-distclean
+
+# make fuzz-seeds: remakes the committed seeds (tests/fuzz/seeds) from the
+# test data and a live run here; review and commit the result.  The live
+# seeds hold fresh keys, so they differ at every remake: that is why they
+# are made once and committed, not at every run.
+fuzz-seeds: tests/fuzz/seed-handmade$(EXEEXT) tests/fuzz/seed-live$(EXEEXT) \
+		tests/pac-seeds$(EXEEXT)
+	ASAN_OPTIONS=detect_leaks=0 $(SHELL) $(srcdir)/tests/fuzz/make-seeds.sh \
+		$(srcdir)/tests/fuzz/seeds $(srcdir) $(top_builddir)
+.PHONY: fuzz fuzz-build fuzz-seeds fuzz-clean fuzz-distclean
 
 CLEANFILES += $(FUZZ_BINS) tests/fuzz/libsspi-fuzz.a tests/fuzz/libmech-fuzz.a \
 	tests/fuzz/fuzz-ready tests/fuzz/probe.log
 # The corpus that make fuzz grew survives make clean, not make distclean.
 clean-local: fuzz-clean
 fuzz-clean:
-	-rm -rf tests/fuzz/libsspi-fuzz.a.d tests/fuzz/libmech-fuzz.a.d tests/fuzz/seeds
+	-rm -rf tests/fuzz/libsspi-fuzz.a.d tests/fuzz/libmech-fuzz.a.d
 distclean-local: fuzz-distclean
 fuzz-distclean:
 	-rm -rf tests/fuzz/corpus tests/fuzz/artifacts tests/fuzz/logs
 
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/regress.sh tests/fuzz/run.sh \
 	tests/fuzz/make-seeds.sh tests/fuzz/lsan-import_context.supp \
-	tests/fuzz/regressions $(FUZZ_SRCS)
+	tests/fuzz/regressions tests/fuzz/seeds $(FUZZ_SRCS)

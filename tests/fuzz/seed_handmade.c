@@ -1,7 +1,7 @@
 /*
  * seed_handmade.c - writes small seed inputs of our own for every fuzz
  * target: seed-handmade DIR puts DIR/<target>/<name> files.  Real captured
- * tokens come from ../shared (make-seeds.sh) and real packed contexts from
+ * tokens come from tests/data (make-seeds.sh) and real packed contexts from
  * seed-live; these cover the layouts nobody captured.
  */
 #include <errno.h>

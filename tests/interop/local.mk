@@ -76,7 +76,7 @@ INTEROP_BUILT = \
 interop: $(INTEROP_BUILT) $(gssmech_LTLIBRARIES) tools/sspi-demo-server$(EXEEXT) \
 		tests/sample-server$(EXEEXT) tests/sample-client$(EXEEXT)
 	KRB5KDC='$(KRB5KDC)' KDB5_UTIL='$(KDB5_UTIL)' KADMIN_LOCAL='$(KADMIN_LOCAL)' \
-	  GSS_SSPI_SHARED="$${GSS_SSPI_SHARED:-$(abs_top_srcdir)/../shared}" \
+	  GSS_SSPI_TEST_DATA='$(abs_top_srcdir)/tests/data' \
 	  $(SHELL) $(INTEROP_SRC)/run-matrix.sh $(abs_top_builddir)/tests/interop
 	KRB5KDC='$(KRB5KDC)' KDB5_UTIL='$(KDB5_UTIL)' KADMIN_LOCAL='$(KADMIN_LOCAL)' \
 	  top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \

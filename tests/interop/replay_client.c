@@ -1,6 +1,6 @@
 /*
  * replay_client.c - replays tokens that real Windows machines produced
- * (shared/interop, see its READMEs) into interop-server, and checks what the
+ * (tests/data, see its README) into interop-server, and checks what the
  * server answers.
  *
  *   interop-replay --setup DIR --keys KEYDIR

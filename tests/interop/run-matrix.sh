@@ -13,8 +13,8 @@
 #
 # BINDIR holds the built programs (default: this directory, i.e. an in-tree
 # build; `make interop` passes it).  A cell whose client is not installed
-# says SKIP with the reason.  Environment: GSS_SSPI_SHARED (the shared/ data
-# with real Windows tokens; default ../shared beside the source tree),
+# says SKIP with the reason.  Environment: GSS_SSPI_TEST_DATA (the captured
+# Windows tokens and their keys; default tests/data of the source tree),
 # INTEROP_KEEP=1 keeps the work directory (logs) even when everything passed,
 # INTEROP_NO_SKIP=1 (for CI) makes any skipped cell fail the run.
 set -euo pipefail
@@ -24,7 +24,7 @@ srcdir=$(cd "$here/../.." && pwd)
 bin=$(cd "${1:-$here}" && pwd)
 # The module and the demo server, from the same build as BINDIR.
 top_builddir=$(cd "$bin/../.." && pwd)
-shared=${GSS_SSPI_SHARED:-$srcdir/../shared}
+data=${GSS_SSPI_TEST_DATA:-$srcdir/tests/data}
 work=$(mktemp -d "${TMPDIR:-/tmp}/gss-sspi-interop.XXXXXX")
 mkdir -p "$work/logs" "$work/bin"
 
@@ -62,7 +62,7 @@ have wine || missing[wine]="Wine not installed (apt-get install wine64 wine)"
 have ntlm_auth || missing[wine]="Samba's ntlm_auth not installed: Wine's NTLM needs it (apt-get install winbind)"
 have ntlm_auth || missing[samba]="Samba's ntlm_auth not installed (apt-get install winbind)"
 [ -x "$bin/gss-client-heimdal" ] || missing[heimdal]="no Heimdal client (apt-get install heimdal-multidev, then make interop)"
-[ -d "$shared/interop/windows-kerberos" ] || missing[shared]="no Windows tokens at $shared/interop"
+[ -d "$data/windows-kerberos" ] || missing[data]="no Windows tokens at $data"
 python=/usr/bin/python3 # the system python, where the Debian modules live
 have curl || missing[curl]="curl not installed (apt-get install curl)"
 [ -x "$top_builddir/tools/sspi-demo-server" ] || missing[demo]="no tools/sspi-demo-server (make)"
@@ -138,9 +138,9 @@ start_server ntlmv1 interop-server "${ntlmv1_env[@]}" "${without_module[@]}"
 with_module ntlmv1
 start_server ntlmv1_mod interop-server "${ntlmv1_env[@]}" "${with_module_env[@]}"
 start_server gss gss-server
-if [ -z "${missing[shared]:-}" ]; then
+if [ -z "${missing[data]:-}" ]; then
     mkdir -p "$work/replay"
-    "$bin/interop-replay" --setup "$work/replay" --keys "$shared/interop/windows-kerberos"
+    "$bin/interop-replay" --setup "$work/replay" --keys "$data/windows-kerberos"
     start_server replay interop-server KRB5_CONFIG="$work/replay/krb5.conf" \
         KRB5_KTNAME="FILE:$work/replay/windows.keytab" KRB5RCACHETYPE=none
 fi
@@ -405,13 +405,13 @@ done
 # -- Real Windows tokens, replayed (Kerberos into a server holding the
 #    Windows service keys; the NTLM NEGOTIATE into the main server).
 for t in rc4 aes128 aes256; do
-    cell "Windows (captured)" Negotiate "$t ticket" "raw Kerberos" none shared "status=SEC_E_OK;package=Kerberos;form=raw;user=user.test@DOMAIN.COM;client_status=AP-REP" "$replay_note" -- \
-        "${replay[@]}" "$shared/interop/windows-kerberos/$t-kerberos-data"
-    cell "Windows (captured)" Negotiate "$t ticket" "SPNEGO/Kerberos" none shared "status=SEC_E_OK;package=Kerberos;form=spnego;user=user.test@DOMAIN.COM;client_status=NegTokenResp(accept-completed,MS-KRB5,AP-REP*)" "$replay_note" -- \
-        "${replay[@]}" "$shared/interop/windows-kerberos/$t-spnego-data"
+    cell "Windows (captured)" Negotiate "$t ticket" "raw Kerberos" none data "status=SEC_E_OK;package=Kerberos;form=raw;user=user.test@DOMAIN.COM;client_status=AP-REP" "$replay_note" -- \
+        "${replay[@]}" "$data/windows-kerberos/$t-kerberos-data"
+    cell "Windows (captured)" Negotiate "$t ticket" "SPNEGO/Kerberos" none data "status=SEC_E_OK;package=Kerberos;form=spnego;user=user.test@DOMAIN.COM;client_status=NegTokenResp(accept-completed,MS-KRB5,AP-REP*)" "$replay_note" -- \
+        "${replay[@]}" "$data/windows-kerberos/$t-spnego-data"
 done
-cell "Windows 10 (captured)" Negotiate "NEGOTIATE only" "SPNEGO/NTLM" none shared "status=SEC_I_CONTINUE_NEEDED;package=NTLM;form=spnego;client_status=NegTokenResp(accept-incomplete,NTLMSSP,CHALLENGE*)" "$replay_note" -- \
-    "$bin/interop-replay" --port "$port_main" --token "$shared/interop/spnego/windows10-spnego-ntlm-negotiate"
+cell "Windows 10 (captured)" Negotiate "NEGOTIATE only" "SPNEGO/NTLM" none data "status=SEC_I_CONTINUE_NEEDED;package=NTLM;form=spnego;client_status=NegTokenResp(accept-incomplete,NTLMSSP,CHALLENGE*)" "$replay_note" -- \
+    "$bin/interop-replay" --port "$port_main" --token "$data/spnego/windows10-spnego-ntlm-negotiate"
 
 # -- Our SSPI client (libgss-sspi) against a raw MIT GSS acceptor.
 O="libgss-sspi client, MIT acceptor"

@@ -10,6 +10,7 @@
 #include <syslog.h>
 
 #include "mech_internal.h"
+#include "testdata.h"
 #include "wire.h"
 
 /* ---- policy ----------------------------------------------------------------------- */
@@ -214,17 +215,14 @@ START_TEST(ntlm_hostile)
 }
 END_TEST
 
-/* The [MS-NLMP] 4.2 vectors of ../shared, when present. */
-static char *shared_vector(const char *label)
+/* The [MS-NLMP] 4.2 vectors (tests/data/ntlm/README.md). */
+static char *spec_vector(const char *label)
 {
-    const char *shared = getenv("GSS_SSPI_SHARED");
-    char path[512], line[2048];
-    snprintf(path, sizeof(path), "%s/interop/ntlm/README.md", shared ? shared : "/work/shared");
-    FILE *f = fopen(path, "r");
+    char path[4096], line[2048];
+    FILE *f = fopen(test_data_path("ntlm/README.md", path, sizeof(path)), "r");
     char *found = NULL;
     int seen = 0;
-    if (f == NULL)
-        return NULL;
+    ck_assert_msg(f != NULL, "%s is missing", path);
     while (fgets(line, sizeof(line), f)) {
         if (strncmp(line, "AUTHENTICATE ", 13) == 0 && ++seen == (label[0] == '1' ? 1 : 2)) {
             char *b64 = line + 13;
@@ -245,11 +243,8 @@ START_TEST(ntlm_spec_vectors)
         int version;
     } vectors[] = {{"1", GSS_SSPI_NEG_NTLM_V1}, {"2", GSS_SSPI_NEG_NTLM_V2}};
     for (size_t i = 0; i < 2; i++) {
-        char *b64 = shared_vector(vectors[i].which);
-        if (b64 == NULL) {
-            fprintf(stderr, "SKIP: ../shared/interop/ntlm/README.md is absent\n");
-            return;
-        }
+        char *b64 = spec_vector(vectors[i].which);
+        ck_assert_ptr_nonnull(b64);
         char line[2100];
         snprintf(line, sizeof(line), "T %s", b64);
         FILE *f = fmemopen(line, strlen(line), "r");
@@ -271,16 +266,10 @@ END_TEST
 /* ---- SPNEGO ----------------------------------------------------------------------- */
 START_TEST(spnego_windows_negtokeninit2)
 {
-    const char *shared = getenv("GSS_SSPI_SHARED");
-    char path[512];
+    char path[4096];
     unsigned char buf[4096];
-    snprintf(path, sizeof(path), "%s/interop/spnego/windows-server-negtokeninit2",
-             shared ? shared : "/work/shared");
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "SKIP: %s is absent\n", path);
-        return;
-    }
+    FILE *f = fopen(test_data_path("spnego/windows-server-negtokeninit2", path, sizeof(path)), "rb");
+    ck_assert_msg(f != NULL, "%s is missing", path);
     size_t len = fread(buf, 1, sizeof(buf), f);
     fclose(f);
     struct spnego_init init;
