@@ -594,15 +594,19 @@ static SECURITY_STATUS ntlm_message_bytes(struct msg *m, bool sign_only, gss_buf
                   "gss-ntlmssp 1.2 cannot sign or seal an empty NTLM message");
 }
 
-/* The mechanism's per-message overhead (its signature), from GSS. */
+/* The mechanism's per-message overhead (its signature), from GSS: the same
+ * for every message of a context, so asked once. */
 static SECURITY_STATUS ntlm_overhead(struct msg *m, size_t *out)
 {
     OM_uint32 major, minor, limit = 0;
     const OM_uint32 probe = 65536;
-    major = gss_wrap_size_limit(&minor, m->ctx->gss, 1, GSS_C_QOP_DEFAULT, probe, &limit);
-    if (GSS_ERROR(major))
-        return fail_gss(m, major, minor);
-    *out = probe - limit;
+    if (m->ctx->ntlm_overhead == 0) {
+        major = gss_wrap_size_limit(&minor, m->ctx->gss, 1, GSS_C_QOP_DEFAULT, probe, &limit);
+        if (GSS_ERROR(major))
+            return fail_gss(m, major, minor);
+        m->ctx->ntlm_overhead = probe - limit;
+    }
+    *out = m->ctx->ntlm_overhead;
     return SEC_E_OK;
 }
 
