@@ -11,7 +11,7 @@
 # copy "costs" a million instructions, ten times what its vector loop
 # costs and out of all proportion to its time.  With ERMS masked, glibc
 # takes its vector loops, whose instructions follow the work; both sides
-# of every figure run so.
+# of every figure run so.  BENCH_TUNABLES= (empty) counts as glibc picks.
 : "${top_srcdir:=$here/..}"
 : "${top_builddir:=$here/..}"
 . "$top_srcdir/tests/mech/lib.sh"
@@ -22,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 bench_callgrind() {
     local out=$1
     shift
-    GLIBC_TUNABLES=glibc.cpu.hwcaps=-ERMS "$top_builddir/libtool" --mode=execute \
+    GLIBC_TUNABLES=${BENCH_TUNABLES-glibc.cpu.hwcaps=-ERMS} "$top_builddir/libtool" --mode=execute \
         valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$out" "$@"
 }
 
