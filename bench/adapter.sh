@@ -13,6 +13,7 @@
 #   bench/adapter.sh        (part of make bench)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
 . "$here/lib.sh"
 # The system's mechanisms only (gss-ntlmssp), whatever /etc/gss holds.
 mech_config "$work/mech.conf" without

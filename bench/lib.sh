@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - what the bench scripts share (sourced, with $here set to bench/):
 # the build and source paths, tests/mech/lib.sh (mech_config), valgrind,
 # a work directory removed on exit ($work).
@@ -28,8 +29,10 @@ bench_callgrind() {
 
 # The dumps' report lines (dumps.awk), in the order they were written.
 bench_dumps() { # OUT
-    local dir
-    dir=$(dirname "$1")
-    (cd "$dir" && ls | grep -E "^$(basename "$1")\.[0-9]+\$" | sort -t. -k3 -n |
-        xargs awk -f "$here/dumps.awk")
+    local f
+    for f in "$1".[0-9]*; do
+        [ -e "$f" ] && echo "${f##*.} $f"
+    done | sort -n | cut -d' ' -f2- | while read -r f; do
+        awk -f "$here/dumps.awk" "$f"
+    done
 }

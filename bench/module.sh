@@ -16,6 +16,7 @@
 #   bench/module.sh         (part of make bench)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
 . "$here/lib.sh"
 n=20          # connections per callgrind run
 cpu_n=500     # connections per CPU-time run
