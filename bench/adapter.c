@@ -372,11 +372,12 @@ static void messages(const struct bench *b)
 
 /* ---- CPU time (information) -------------------------------------------------- */
 
-#define CPU_N 31
+#define CPU_N 61
 
 /* Report lines of one figure: each side's median CPU time.  The sides take
- * turns, operation by operation, so that the neighbours of a shared
- * machine weigh on both alike. */
+ * turns, operation by operation, each going first every other time, so
+ * that the neighbours of a shared machine and the order weigh on both
+ * alike. */
 static void cpu_figure(const char *what, const struct side *const sides[2],
                        long long spent[2][CPU_N])
 {
@@ -393,7 +394,8 @@ static void cpu_times(const struct bench *b)
     for (int sequential = 1; sequential >= 0; sequential--) {
         gss_ctx_id_t resident = sequential ? GSS_C_NO_CONTEXT : resident_context(b);
         for (int i = -1; i < CPU_N; i++) /* -1: the warm-up */
-            for (int k = 0; k < 2; k++) {
+            for (int j = 0; j < 2; j++) {
+                int k = (i + j) & 1;
                 long long t = connection(b, sides[k], sequential);
                 if (i >= 0)
                     spent[k][i] = t;
@@ -406,7 +408,8 @@ static void cpu_times(const struct bench *b)
     pairs_open(b, &p);
     for (enum op op = 0; op < OP_COUNT; op++) {
         for (int i = -1; i < CPU_N; i++)
-            for (int k = 0; k < 2; k++) {
+            for (int j = 0; j < 2; j++) {
+                int k = (i + j) & 1;
                 long long t = message_once(b, p.sides[k], &p.servers[k], p.clients[k], op,
                                            message_sizes[last], &p.rooms);
                 if (i >= 0)
