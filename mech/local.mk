@@ -114,17 +114,3 @@ tests_mech_gss_client_SOURCES = tests/mech/gss_client.c tests/mech/wire.h
 tests_mech_gss_client_LDADD = $(GSSAPI_LIBS)
 
 EXTRA_DIST += tests/mech/transparency.sh tests/mech/ntlmv1.sh tests/mech/lib.sh
-
-# ---- bench (make bench; not part of make check) ------------------------------------
-EXTRA_PROGRAMS = bench/bench-krb5-accept
-bench_bench_krb5_accept_SOURCES = bench/krb5_accept.c
-bench_bench_krb5_accept_LDADD = $(GSSAPI_LIBS)
-CLEANFILES += bench/bench-krb5-accept
-EXTRA_DIST += bench/run.sh
-
-bench: bench/bench-krb5-accept $(gssmech_LTLIBRARIES)
-	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
-	KRB5KDC='$(KRB5KDC)' KDB5_UTIL='$(KDB5_UTIL)' KADMIN_LOCAL='$(KADMIN_LOCAL)' \
-	GSS_SSPI_NEGOTIATE_MODULE='$(abs_top_builddir)/mech/.libs/gss-sspi-negotiate.so' \
-	$(SHELL) $(abs_top_srcdir)/bench/run.sh
-.PHONY: bench

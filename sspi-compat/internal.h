@@ -181,6 +181,8 @@ struct sspi_ctx {
     ULONG token_form;          /* GSS_SSPI_FORM_* (acceptor: from the first token) */
     struct compat_state compat; /* acceptor: the token-compatibility layer's memory */
     OM_uint32 gss_flags;       /* granted by GSS */
+    size_t ntlm_overhead;      /* NTLM: what gss_wrap adds (the signature), asked
+                                  of GSS once per context; 0 until then */
     ULONG req;                 /* ISC_REQ / ASC_REQ asked for */
     ULONG ret;                 /* ISC_RET / ASC_RET reported */
     bool established;

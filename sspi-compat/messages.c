@@ -519,6 +519,19 @@ out:
 
 /* ---- NTLM (gss-ntlmssp: no IOV) -------------------------------------------- */
 
+/* Copies the DATA buffers (and the signed-only ones, when asked) to dst,
+ * in order. */
+static void copy_data(const struct msg *m, bool sign_only, unsigned char *dst)
+{
+    for (ULONG i = 0; i < m->desc->cBuffers; i++) {
+        PSecBuffer b = &m->desc->pBuffers[i];
+        if (part_of(b) != PART_DATA || (is_sign_only(b) && !sign_only) || b->cbBuffer == 0)
+            continue;
+        memcpy(dst, b->pvBuffer, b->cbBuffer);
+        dst += b->cbBuffer;
+    }
+}
+
 /* The bytes of the DATA buffers (and the signed-only ones, when asked) in
  * order: the buffer itself when there is one, else a copy (*owned). */
 static SECURITY_STATUS gather(struct msg *m, bool sign_only, gss_buffer_desc *out, bool *owned)
@@ -530,24 +543,18 @@ static SECURITY_STATUS gather(struct msg *m, bool sign_only, gss_buffer_desc *ou
     out->value = NULL;
     if (total == 0)
         return SEC_E_OK;
-    unsigned char *copy = NULL, *p = NULL;
     if (count > 1) {
-        copy = p = malloc(total);
-        if (copy == NULL)
+        out->value = malloc(total);
+        if (out->value == NULL)
             return SEC_E_INSUFFICIENT_MEMORY;
         *owned = true;
-        out->value = copy;
+        copy_data(m, sign_only, out->value);
+        return SEC_E_OK;
     }
-    for (ULONG i = 0; i < m->desc->cBuffers; i++) {
+    for (ULONG i = 0; i < m->desc->cBuffers && out->value == NULL; i++) {
         PSecBuffer b = &m->desc->pBuffers[i];
-        if (part_of(b) != PART_DATA || (is_sign_only(b) && !sign_only) || b->cbBuffer == 0)
-            continue;
-        if (copy == NULL) {
+        if (part_of(b) == PART_DATA && (!is_sign_only(b) || sign_only) && b->cbBuffer > 0)
             out->value = b->pvBuffer;
-            break;
-        }
-        memcpy(p, b->pvBuffer, b->cbBuffer);
-        p += b->cbBuffer;
     }
     return SEC_E_OK;
 }
@@ -587,15 +594,19 @@ static SECURITY_STATUS ntlm_message_bytes(struct msg *m, bool sign_only, gss_buf
                   "gss-ntlmssp 1.2 cannot sign or seal an empty NTLM message");
 }
 
-/* The mechanism's per-message overhead (its signature), from GSS. */
+/* The mechanism's per-message overhead (its signature), from GSS: the same
+ * for every message of a context, so asked once. */
 static SECURITY_STATUS ntlm_overhead(struct msg *m, size_t *out)
 {
     OM_uint32 major, minor, limit = 0;
     const OM_uint32 probe = 65536;
-    major = gss_wrap_size_limit(&minor, m->ctx->gss, 1, GSS_C_QOP_DEFAULT, probe, &limit);
-    if (GSS_ERROR(major))
-        return fail_gss(m, major, minor);
-    *out = probe - limit;
+    if (m->ctx->ntlm_overhead == 0) {
+        major = gss_wrap_size_limit(&minor, m->ctx->gss, 1, GSS_C_QOP_DEFAULT, probe, &limit);
+        if (GSS_ERROR(major))
+            return fail_gss(m, major, minor);
+        m->ctx->ntlm_overhead = probe - limit;
+    }
+    *out = m->ctx->ntlm_overhead;
     return SEC_E_OK;
 }
 
@@ -708,13 +719,36 @@ out:
     return status;
 }
 
+/* The wrap token gss_unwrap takes: the signature, then the sealed data.
+ * Windows receivers point TOKEN and DATA into one receive buffer, back to
+ * back: then it is there already; else it is joined in a copy (*joined,
+ * ciphertext only). */
+static SECURITY_STATUS ntlm_wrap_token(struct msg *m, gss_buffer_desc *in, unsigned char **joined)
+{
+    PSecBuffer sig = m->one[PART_TOKEN], data = m->one[PART_DATA];
+    *joined = NULL;
+    if (sig->cbBuffer != NTLM_SIGNATURE)
+        return reject(m, SEC_E_INVALID_TOKEN, "an NTLM signature is 16 bytes");
+    in->length = sig->cbBuffer + m->data_len;
+    if (m->data_count == 1 && (unsigned char *)sig->pvBuffer + sig->cbBuffer == data->pvBuffer) {
+        in->value = sig->pvBuffer;
+        return SEC_E_OK;
+    }
+    *joined = malloc(in->length);
+    if (*joined == NULL)
+        return reject(m, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    memcpy(*joined, sig->pvBuffer, sig->cbBuffer);
+    copy_data(m, false, *joined + sig->cbBuffer);
+    in->value = *joined;
+    return SEC_E_OK;
+}
+
 static SECURITY_STATUS ntlm_unseal(struct msg *m)
 {
     OM_uint32 major, minor;
-    gss_buffer_desc in = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER, data = GSS_C_EMPTY_BUFFER;
+    gss_buffer_desc in = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
     unsigned char *joined = NULL;
-    bool owned = false;
-    PSecBuffer stream = m->one[PART_STREAM], sig_buf = m->one[PART_TOKEN];
+    PSecBuffer stream = m->one[PART_STREAM];
     SECURITY_STATUS status = stream_complete(m);
     if (status != SEC_E_OK)
         return status;
@@ -722,22 +756,9 @@ static SECURITY_STATUS ntlm_unseal(struct msg *m)
         in.value = stream->pvBuffer;
         in.length = stream->cbBuffer;
     } else {
-        /* The wrap token is the signature followed by the sealed data. */
-        if (sig_buf->cbBuffer != NTLM_SIGNATURE)
-            return reject(m, SEC_E_INVALID_TOKEN, "an NTLM signature is 16 bytes");
-        status = gather(m, false, &data, &owned);
+        status = ntlm_wrap_token(m, &in, &joined);
         if (status != SEC_E_OK)
-            return reject(m, status, "out of memory");
-        in.length = sig_buf->cbBuffer + data.length;
-        joined = malloc(in.length ? in.length : 1);
-        if (joined == NULL) {
-            status = reject(m, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
-            goto out;
-        }
-        memcpy(joined, sig_buf->pvBuffer, sig_buf->cbBuffer);
-        if (data.length > 0)
-            memcpy(joined + sig_buf->cbBuffer, data.value, data.length);
-        in.value = joined;
+            return status;
     }
     major = gss_unwrap(&minor, m->ctx->gss, &in, &out, NULL, NULL);
     if (major != GSS_S_COMPLETE) {
@@ -752,7 +773,7 @@ static SECURITY_STATUS ntlm_unseal(struct msg *m)
         data_buf->pvBuffer = plain;
         data_buf->cbBuffer = (ULONG)out.length;
     } else {
-        if (out.length != data.length) {
+        if (out.length != m->data_len) {
             status = reject(m, SEC_E_INTERNAL_ERROR, "unwrapped length differs from the data");
             goto out;
         }
@@ -764,8 +785,6 @@ out:
         explicit_bzero(out.value, out.length);
     gss_release_buffer(&minor, &out);
     free(joined);
-    if (owned)
-        free(data.value); /* ciphertext */
     return status;
 }
 

@@ -6,7 +6,9 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "testlib.h"
 
@@ -81,6 +83,56 @@ START_TEST(kerberos_ours)
     free(user);
     handshake_cleanup(&hs);
     FreeCredentialsHandle(&cc);
+}
+END_TEST
+
+/* How many times the files watched by fd were opened since the last call. */
+static int opens_since(int fd)
+{
+    char buf[4096];
+    int opens = 0;
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        for (char *p = buf; p < buf + n;) {
+            struct inotify_event *ev = (struct inotify_event *)p;
+            opens += (ev->mask & IN_OPEN) != 0;
+            p += sizeof(*ev) + ev->len;
+        }
+    return opens;
+}
+
+/* A sequential server's last Kerberos context: DeleteSecurityContext does
+ * not make MIT read krb5.conf again.  MIT releases a krb5 name through a
+ * krb5 context of its own, which parses the file anew when no other krb5
+ * context is alive; the peer name must go before the GSS context. */
+START_TEST(delete_last_context_reads_no_config)
+{
+    CredHandle cc;
+    struct handshake hs = {0};
+    acquire_outbound_default("Kerberos", &cc);
+    run_ours(&cc, "Kerberos", &hs);
+    ck_assert_int_eq(hs.server_status, SEC_E_OK);
+    ck_assert_int_eq(DeleteSecurityContext(&hs.client), SEC_E_OK);
+    hs.have_client = false;
+    ck_assert_int_eq(FreeCredentialsHandle(&cc), SEC_E_OK);
+    int fd = inotify_init1(IN_NONBLOCK);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_ge(inotify_add_watch(fd, realm_env("KRB5_CONFIG"), IN_OPEN), 0);
+    ck_assert_int_eq(DeleteSecurityContext(&hs.server), SEC_E_OK);
+    hs.have_server = false;
+    ck_assert_int_eq(opens_since(fd), 0);
+    /* The watch sees opens, and no krb5 context was alive: a Kerberos name
+     * made now reads the file. */
+    OM_uint32 minor;
+    gss_name_t name, mech_name;
+    gss_buffer_desc text = {4, "HTTP"};
+    ck_assert(!GSS_ERROR(gss_import_name(&minor, &text, GSS_C_NT_HOSTBASED_SERVICE, &name)));
+    ck_assert(!GSS_ERROR(gss_canonicalize_name(&minor, name, test_mech_krb5(), &mech_name)));
+    gss_release_name(&minor, &mech_name);
+    gss_release_name(&minor, &name);
+    ck_assert_int_ge(opens_since(fd), 1);
+    close(fd);
+    handshake_cleanup(&hs);
 }
 END_TEST
 
@@ -381,6 +433,7 @@ int main(void)
     TCase *tc = tcase_create("handshake");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, kerberos_ours);
+    tcase_add_test(tc, delete_last_context_reads_no_config);
     tcase_add_test(tc, negotiate_kerberos_ours);
     tcase_add_loop_test(tc, ntlm_ours, 0, sizeof(ntlm_cases) / sizeof(ntlm_cases[0]));
     tcase_add_test(tc, ntlm_wide_non_ascii_user);

@@ -766,6 +766,55 @@ START_TEST(negotiate_forms)
 }
 END_TEST
 
+/* A raw NTLM peer's wrap token opened as TOKEN + DATA: pointing back to
+ * back into one receive buffer (the Windows receiver's layout, used in
+ * place) and in two separate buffers (joined in a copy); a changed byte
+ * fails either. */
+START_TEST(ntlm_token_data_layouts)
+{
+    OM_uint32 minor;
+    const size_t sizes[] = {1024, 1 << 20};
+    bool separate = _i == 1;
+    for (size_t k = 0; k < 2 * sizeof(sizes) / sizeof(sizes[0]); k++) {
+        size_t len = sizes[k / 2];
+        bool altered = k % 2 == 1;
+        struct pair p;
+        pair_raw_client(KIND_NTLM, GSS_ALL, "NTLM", &p);
+        unsigned char *msg = test_message(len, (unsigned)k), sig[16];
+        gss_buffer_desc tok;
+        raw_wrap(p.raw, 1, msg, len, &tok);
+        ck_assert_uint_eq(tok.length, sizeof(sig) + len);
+        unsigned char *wire = tok.value, *data = wire + sizeof(sig);
+        if (separate) {
+            memcpy(sig, wire, sizeof(sig));
+            data = malloc(len);
+            memcpy(data, wire + sizeof(sig), len);
+        }
+        if (altered)
+            data[len / 2] ^= 0x01;
+        SecBuffer b[2] = {{sizeof(sig), SECBUFFER_TOKEN, separate ? sig : wire},
+                          {(ULONG)len, SECBUFFER_DATA, data}};
+        SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+        ULONG qop = 7;
+        SECURITY_STATUS s = DecryptMessage(&p.ours, &d, 0, &qop);
+        if (altered) {
+            ck_assert_int_eq(s, SEC_E_MESSAGE_ALTERED);
+        } else {
+            ck_assert_msg(s == SEC_E_OK, "DecryptMessage(%zu, %s): 0x%08x", len,
+                          separate ? "separate" : "back to back", (unsigned)s);
+            ck_assert_uint_eq(qop, 0);
+            ck_assert_uint_eq(b[1].cbBuffer, len);
+            ck_assert(b[1].pvBuffer == data && memcmp(data, msg, len) == 0);
+        }
+        if (separate)
+            free(data);
+        gss_release_buffer(&minor, &tok);
+        free(msg);
+        pair_free(&p);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("messages");
@@ -779,6 +828,7 @@ int main(void)
     tcase_add_loop_test(tc, readonly_buffers_kerberos, KIND_AES, KIND_NTLM);
     tcase_add_test(tc, readonly_buffers_ntlm);
     tcase_add_loop_test(tc, multiple_data_buffers, 0, 2);
+    tcase_add_loop_test(tc, ntlm_token_data_layouts, 0, 2);
     tcase_add_loop_test(tc, altered_messages, 0, KIND_COUNT);
     tcase_add_loop_test(tc, replay_and_order, KIND_AES, KIND_NTLM);
     tcase_add_loop_test(tc, mic_replay_and_order, KIND_AES, KIND_NTLM);
