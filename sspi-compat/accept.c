@@ -156,7 +156,7 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
      * context handle is SEC_E_INVALID_HANDLE whatever pInput holds. */
     struct sspi_cred *cred = NULL;
     if (io.is_new) {
-        cred = handle_get(HANDLE_CRED, phCredential);
+        cred = cred_lookup(phCredential);
         if (cred == NULL || phNewContext == NULL) {
             status = cred ? SEC_E_INVALID_PARAMETER : SEC_E_INVALID_HANDLE;
             trace("AcceptSecurityContext: %s", cred ? "phNewContext is NULL"
@@ -169,8 +169,8 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
             goto early;
         }
     } else {
-        ctx = context_lookup(phContext);
-        if (ctx == NULL || ctx->role != ROLE_ACCEPTOR) {
+        ctx = context_lookup_role(phContext, ROLE_ACCEPTOR);
+        if (ctx == NULL) {
             status = SEC_E_INVALID_HANDLE;
             trace("AcceptSecurityContext: phContext is not an acceptor context handle");
             goto early;
@@ -193,6 +193,8 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         ctx = retry_resume(cred, &in);
         if (ctx == NULL)
             ctx = context_new(ROLE_ACCEPTOR, cred);
+        cred_unref(cred); /* the context holds its own reference */
+        cred = NULL;
         if (ctx == NULL) {
             status = SEC_E_INSUFFICIENT_MEMORY;
             goto early;
@@ -278,6 +280,8 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
     return step_deliver(ctx, &io, SEC_E_OK, &in, &out);
 
 early:
+    context_put(ctx); /* a looked-up context: this call's hold */
+    cred_unref(cred);
     if (pOutput != NULL && buffers_desc_valid(pOutput))
         buffers_clear_token(pOutput);
     trace("AcceptSecurityContext() = %s (0x%08x)", status_name(status), (unsigned)status);

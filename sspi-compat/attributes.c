@@ -286,6 +286,7 @@ static SECURITY_STATUS query(const char *fn, PCtxtHandle phContext, ULONG attrib
             break;
         }
     }
+    context_put(ctx);
     trace("%s(%s=%u) = %s", fn, name, (unsigned)attribute, status_name(status));
     return status;
 }

@@ -174,7 +174,7 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiAcquireCredentialsForUser(
     PTimeStamp ptsExpiry)
 {
     SECURITY_STATUS status;
-    struct sspi_cred *service = handle_get(HANDLE_CRED, phServiceCredential);
+    struct sspi_cred *service = cred_lookup(phServiceCredential);
     if (service == NULL) {
         trace("GssSspiAcquireCredentialsForUser: phServiceCredential is not a credential handle");
         status = SEC_E_INVALID_HANDLE;
@@ -194,6 +194,7 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiAcquireCredentialsForUser(
         for_user.service = NULL;
         cred_unref(service);
     }
+    cred_unref(service); /* the lookup's reference */
     trace("GssSspiAcquireCredentialsForUser() = %s", status_name(status));
     return status;
 }

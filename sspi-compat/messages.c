@@ -859,11 +859,11 @@ static SECURITY_STATUS msg_call(enum op op, PCtxtHandle phContext, PSecBufferDes
     struct msg m;
     SECURITY_STATUS status = msg_begin(&m, op, ops[op].fn, phContext, pMessage);
     if (status != SEC_E_OK)
-        return status;
+        goto out;
     m.qop = fQOP;
     status = ops[op].layout(&m);
     if (status != SEC_E_OK)
-        return status;
+        goto out;
     status = apply_seq_no(&m, MessageSeqNo);
     if (status == SEC_E_OK)
         status = m.ntlm ? ops[op].ntlm(&m) : ops[op].krb5(&m);
@@ -871,6 +871,8 @@ static SECURITY_STATUS msg_call(enum op op, PCtxtHandle phContext, PSecBufferDes
         *pfQOP = m.qop;
     PSecBuffer token = m.one[PART_TOKEN];
     msg_trace(&m, status, ops[op].makes_token ? m.token_len : token ? token->cbBuffer : 0);
+out:
+    context_put(m.ctx);
     return status;
 }
 
