@@ -181,11 +181,9 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         trace("AcceptSecurityContext: pOutput is not a valid SecBufferDesc");
         goto early;
     }
-    if (!buffers_desc_valid(pInput)) {
-        status = SEC_E_INVALID_TOKEN;
-        trace("AcceptSecurityContext: pInput is not a valid SecBufferDesc");
+    status = step_check_input(&io, true);
+    if (status != SEC_E_OK)
         goto early;
-    }
     step_input_token(&io, &in);
     if (io.is_new) {
         /* The retry of a first call that ended in SEC_E_BUFFER_TOO_SMALL

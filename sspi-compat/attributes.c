@@ -163,7 +163,7 @@ static SECURITY_STATUS attr_sizes(struct sspi_ctx *ctx, void *buf, bool wide)
     SECURITY_STATUS status = message_sizes(ctx, &sizes);
     if (status != SEC_E_OK)
         return status;
-    out->cbMaxToken = ctx->pkg->max_token;
+    out->cbMaxToken = package_max_token(ctx->pkg);
     out->cbMaxSignature = sizes.max_signature;
     out->cbBlockSize = sizes.block_size;
     out->cbSecurityTrailer = sizes.security_trailer;

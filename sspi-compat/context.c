@@ -157,6 +157,53 @@ SECURITY_STATUS context_take_bindings(struct sspi_ctx *ctx, const struct step_io
     return SEC_E_OK;
 }
 
+/* SPNEGO framing: an RFC 2743 header with the SPNEGO OID, or a bare
+ * NegTokenInit [0] / NegTokenResp [1]. */
+static bool is_spnego(const unsigned char *p, size_t len)
+{
+    static const unsigned char spnego_oid[] = {0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02};
+    size_t i = 2;
+    if (len < 2)
+        return false;
+    if (p[0] == 0xa0 || p[0] == 0xa1)
+        return true;
+    if (p[0] != 0x60)
+        return false;
+    if (p[1] & 0x80)
+        i += p[1] & 0x7F;
+    return i + sizeof(spnego_oid) <= len && memcmp(p + i, spnego_oid, sizeof(spnego_oid)) == 0;
+}
+
+/*
+ * SEC_E_INVALID_TOKEN: the AcceptSecurityContext and
+ * InitializeSecurityContext reference pages give it for "a malformed input
+ * token, such as a token corrupted in transit, a token of incorrect size,
+ * or a token passed into the wrong security package"; a buffer whose
+ * length points at no memory, or a token beyond MaxTokenSize (which
+ * Windows' Kerberos refuses too), is one of incorrect size.
+ */
+SECURITY_STATUS step_check_input(const struct step_io *io, bool required)
+{
+    if (io->pInput == NULL && !required)
+        return SEC_E_OK;
+    const char *why = buffers_input_problem(io->pInput);
+    if (why != NULL) {
+        trace("%s: pInput: %s", io->fn, why);
+        return SEC_E_INVALID_TOKEN;
+    }
+    PSecBuffer buf = buffers_find(io->pInput, SECBUFFER_TOKEN);
+    if (buf == NULL || buf->cbBuffer == 0)
+        return SEC_E_OK;
+    bool spnego = is_spnego(buf->pvBuffer, buf->cbBuffer);
+    ULONG limit = input_token_limit(spnego);
+    if (buf->cbBuffer > limit) {
+        trace("%s: the input token of %u bytes exceeds MaxTokenSize (%u bytes%s)", io->fn,
+              (unsigned)buf->cbBuffer, (unsigned)limit, spnego ? " with SPNEGO framing" : "");
+        return SEC_E_INVALID_TOKEN;
+    }
+    return SEC_E_OK;
+}
+
 void step_input_token(const struct step_io *io, gss_buffer_desc *token)
 {
     PSecBuffer buf = buffers_find(io->pInput, SECBUFFER_TOKEN);
@@ -289,11 +336,27 @@ bool step_serve_pending(struct sspi_ctx *ctx, const struct step_io *io, const gs
     return true;
 }
 
+/* MIT's SPNEGO refuses a token it cannot parse (a bad DER header, a
+ * NegTokenInit that does not decode, at any size) with GSS_S_FAILURE and a
+ * code of its generic error table ("Token header is malformed or
+ * corrupt"), which the mechglue renumbers and status.c cannot tell from an
+ * internal error.  Every mechanism error behind SPNEGO has a minor status.c
+ * knows; what is left when the input was SPNEGO is the SPNEGO parser's. */
+static bool spnego_parse_failure(const struct step_io *io, SECURITY_STATUS status, OM_uint32 major)
+{
+    if (status != SEC_E_INTERNAL_ERROR || GSS_ROUTINE_ERROR(major) != GSS_S_FAILURE)
+        return false;
+    PSecBuffer buf = buffers_find(io->pInput, SECBUFFER_TOKEN);
+    return buf != NULL && buf->cbBuffer > 0 && is_spnego(buf->pvBuffer, buf->cbBuffer);
+}
+
 SECURITY_STATUS step_fail(struct sspi_ctx *ctx, const struct step_io *io, SECURITY_STATUS status,
                           OM_uint32 major, OM_uint32 minor, gss_buffer_desc *token)
 {
     OM_uint32 ignored;
     bool allocated = false;
+    if (spnego_parse_failure(io, status, major))
+        status = SEC_E_INVALID_TOKEN;
     context_record_error(ctx, io->fn, status, major, minor);
     if (token != NULL && token->length > 0 && io->extended_error &&
         buffers_put_token(io->pOutput, token->value, token->length, io->allocate, &allocated) ==

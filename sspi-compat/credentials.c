@@ -222,6 +222,13 @@ static char *credential_principal(const struct sspi_cred *cred, const char *prin
     return strdup("");
 }
 
+/* The fCredentialUse bits of sspi.h.  Others (SECPKG_CRED_RESERVED, or
+ * 0xFFFFFFFF from an uninitialised variable) are a bad argument:
+ * SEC_E_INVALID_PARAMETER, as for a use with neither INBOUND nor OUTBOUND. */
+#define CRED_USE_KNOWN                                                                             \
+    (SECPKG_CRED_BOTH | SECPKG_CRED_DEFAULT | SECPKG_CRED_AUTOLOGON_RESTRICTED |                   \
+     SECPKG_CRED_PROCESS_POLICY_ONLY)
+
 /* The common body of the A and W functions, on UTF-8 strings. */
 static SECURITY_STATUS acquire(const char *fn, const char *principal, const char *package,
                                ULONG use, const void *auth_data, PCredHandle phCredential,
@@ -240,6 +247,12 @@ static SECURITY_STATUS acquire(const char *fn, const char *principal, const char
     }
     if (pkg == NULL) {
         status = SEC_E_SECPKG_NOT_FOUND;
+        goto out;
+    }
+    if (use & ~CRED_USE_KNOWN) {
+        trace("%s: fCredentialUse 0x%x has bits Windows does not define (0x%x)", fn,
+              (unsigned)use, (unsigned)(use & ~CRED_USE_KNOWN));
+        status = SEC_E_INVALID_PARAMETER;
         goto out;
     }
     if ((use & SECPKG_CRED_BOTH) == 0) {

@@ -114,12 +114,14 @@ static SECURITY_STATUS initialize(PCredHandle phCredential, PCtxtHandle phContex
                                       : "phContext is not a context handle");
         goto early;
     }
-    if ((pInput != NULL && !buffers_desc_valid(pInput)) ||
-        (pOutput != NULL && !buffers_desc_valid(pOutput))) {
+    if (pOutput != NULL && !buffers_desc_valid(pOutput)) {
         status = SEC_E_INVALID_PARAMETER;
-        trace("%s: pInput or pOutput is not a valid SecBufferDesc", fn);
+        trace("%s: pOutput is not a valid SecBufferDesc", fn);
         goto early;
     }
+    status = step_check_input(&io, false);
+    if (status != SEC_E_OK)
+        goto early;
     if (io.is_new) {
         if (phNewContext == NULL) {
             status = SEC_E_INVALID_PARAMETER;

@@ -105,6 +105,11 @@ void timestamp_from_lifetime(OM_uint32 lifetime, PTimeStamp out);
 /* First buffer of the given type (attribute bits ignored), or NULL. */
 PSecBuffer buffers_find(PSecBufferDesc desc, ULONG type);
 bool buffers_desc_valid(const SecBufferDesc *desc);
+/* What is wrong with an input descriptor the library will read (static
+ * text), or NULL: besides buffers_desc_valid, no buffer may claim bytes
+ * without memory (but EMPTY ones, never read, and channel bindings, which
+ * channel_bindings_parse judges). */
+const char *buffers_input_problem(const SecBufferDesc *desc);
 /* Puts token into the output SECBUFFER_TOKEN: allocates it when allocate is
  * set (*allocated = true), else copies if it fits.  SEC_E_BUFFER_TOO_SMALL
  * leaves the caller's buffer untouched. */
@@ -131,6 +136,13 @@ struct package {
     gss_OID mech; /* the GSS mechanism an initiator uses */
 };
 const struct package *package_get(enum package_id id);
+/* MaxTokenSize (default 48000, at most 65535; see packages.c). */
+ULONG max_token_size(void);
+/* cbMaxToken as reported now: Kerberos MaxTokenSize, Negotiate 256 more. */
+ULONG package_max_token(const struct package *pkg);
+/* The largest input token: MaxTokenSize, plus SPNEGO's allowance for a
+ * SPNEGO token (what the Negotiate package reports). */
+ULONG input_token_limit(bool spnego);
 /* Case-insensitive, as Windows; NULL when unknown. */
 const struct package *package_find(const char *name);
 /* Kerberos (either krb5 OID) or NTLM; NULL for anything else. */
@@ -268,6 +280,10 @@ struct step_io {
     bool extended_error;       /* ISC/ASC_REQ_EXTENDED_ERROR */
     bool is_new;               /* this call created the context */
 };
+/* pInput checked before anything reads it: a valid descriptor (required,
+ * or NULL allowed), no buffer with a length and no memory, a token no
+ * larger than input_token_limit.  SEC_E_INVALID_TOKEN, traced, if not. */
+SECURITY_STATUS step_check_input(const struct step_io *io, bool required);
 /* The input token (empty when none) in io->pInput. */
 void step_input_token(const struct step_io *io, gss_buffer_desc *token);
 /* A retry after SEC_E_BUFFER_TOO_SMALL: serves the token kept back.
