@@ -220,8 +220,8 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         char why[320];
         snprintf(why, sizeof(why), "token refused by the compatibility layer (rule %s): %s",
                  compat.rule, compat.reason);
+        io.reason = why; /* recorded by step_fail while it still holds ctx */
         status = step_fail(ctx, &io, status, 0, 0, NULL);
-        context_record_reason(ctx, io.is_new, why);
         compat_result_clear(&compat);
         return status;
     }
@@ -241,11 +241,9 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         status = accept_status(ctx, major, minor, bindings != NULL);
         bool unexplained = GSS_ROUTINE_ERROR(major) == GSS_S_FAILURE &&
                            status == SEC_E_INVALID_TOKEN && failure_unexplained(major, minor);
-        status = step_fail(ctx, &io, status, major, minor, &out);
         if (unexplained)
-            context_record_reason(ctx, io.is_new,
-                                  "the token does not decode (the mechanism gave no reason)");
-        return status;
+            io.reason = "the token does not decode (the mechanism gave no reason)";
+        return step_fail(ctx, &io, status, major, minor, &out);
     }
     ctx->gss_flags = flags_mech_granted(ctx->mech, flags);
     if (major & GSS_S_CONTINUE_NEEDED) {

@@ -358,6 +358,8 @@ SECURITY_STATUS step_fail(struct sspi_ctx *ctx, const struct step_io *io, SECURI
     if (spnego_parse_failure(io, status, major))
         status = SEC_E_INVALID_TOKEN;
     context_record_error(ctx, io->fn, status, major, minor);
+    if (io->reason != NULL)
+        context_record_reason(ctx, false, io->reason); /* while this call holds ctx */
     if (token != NULL && token->length > 0 && io->extended_error &&
         buffers_put_token(io->pOutput, token->value, token->length, io->allocate, &allocated) ==
             SEC_E_OK) {

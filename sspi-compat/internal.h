@@ -279,6 +279,7 @@ struct step_io {
     bool allocate;             /* ISC/ASC_REQ_ALLOCATE_MEMORY */
     bool extended_error;       /* ISC/ASC_REQ_EXTENDED_ERROR */
     bool is_new;               /* this call created the context */
+    const char *reason;        /* step_fail: the failure's text, instead of GSS's */
 };
 /* pInput checked before anything reads it: a valid descriptor (required,
  * or NULL allowed), no buffer with a length and no memory, a token no
