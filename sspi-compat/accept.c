@@ -156,7 +156,7 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
      * context handle is SEC_E_INVALID_HANDLE whatever pInput holds. */
     struct sspi_cred *cred = NULL;
     if (io.is_new) {
-        cred = handle_get(HANDLE_CRED, phCredential);
+        cred = cred_lookup(phCredential);
         if (cred == NULL || phNewContext == NULL) {
             status = cred ? SEC_E_INVALID_PARAMETER : SEC_E_INVALID_HANDLE;
             trace("AcceptSecurityContext: %s", cred ? "phNewContext is NULL"
@@ -169,8 +169,8 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
             goto early;
         }
     } else {
-        ctx = context_lookup(phContext);
-        if (ctx == NULL || ctx->role != ROLE_ACCEPTOR) {
+        ctx = context_lookup_role(phContext, ROLE_ACCEPTOR);
+        if (ctx == NULL) {
             status = SEC_E_INVALID_HANDLE;
             trace("AcceptSecurityContext: phContext is not an acceptor context handle");
             goto early;
@@ -181,11 +181,9 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         trace("AcceptSecurityContext: pOutput is not a valid SecBufferDesc");
         goto early;
     }
-    if (!buffers_desc_valid(pInput)) {
-        status = SEC_E_INVALID_TOKEN;
-        trace("AcceptSecurityContext: pInput is not a valid SecBufferDesc");
+    status = step_check_input(&io, true);
+    if (status != SEC_E_OK)
         goto early;
-    }
     step_input_token(&io, &in);
     if (io.is_new) {
         /* The retry of a first call that ended in SEC_E_BUFFER_TOO_SMALL
@@ -193,6 +191,8 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         ctx = retry_resume(cred, &in);
         if (ctx == NULL)
             ctx = context_new(ROLE_ACCEPTOR, cred);
+        cred_unref(cred); /* the context holds its own reference */
+        cred = NULL;
         if (ctx == NULL) {
             status = SEC_E_INSUFFICIENT_MEMORY;
             goto early;
@@ -220,8 +220,8 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         char why[320];
         snprintf(why, sizeof(why), "token refused by the compatibility layer (rule %s): %s",
                  compat.rule, compat.reason);
+        io.reason = why; /* recorded by step_fail while it still holds ctx */
         status = step_fail(ctx, &io, status, 0, 0, NULL);
-        context_record_reason(ctx, io.is_new, why);
         compat_result_clear(&compat);
         return status;
     }
@@ -241,11 +241,9 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
         status = accept_status(ctx, major, minor, bindings != NULL);
         bool unexplained = GSS_ROUTINE_ERROR(major) == GSS_S_FAILURE &&
                            status == SEC_E_INVALID_TOKEN && failure_unexplained(major, minor);
-        status = step_fail(ctx, &io, status, major, minor, &out);
         if (unexplained)
-            context_record_reason(ctx, io.is_new,
-                                  "the token does not decode (the mechanism gave no reason)");
-        return status;
+            io.reason = "the token does not decode (the mechanism gave no reason)";
+        return step_fail(ctx, &io, status, major, minor, &out);
     }
     ctx->gss_flags = flags_mech_granted(ctx->mech, flags);
     if (major & GSS_S_CONTINUE_NEEDED) {
@@ -278,6 +276,8 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
     return step_deliver(ctx, &io, SEC_E_OK, &in, &out);
 
 early:
+    context_put(ctx); /* a looked-up context: this call's hold */
+    cred_unref(cred);
     if (pOutput != NULL && buffers_desc_valid(pOutput))
         buffers_clear_token(pOutput);
     trace("AcceptSecurityContext() = %s (0x%08x)", status_name(status), (unsigned)status);

@@ -163,7 +163,7 @@ static SECURITY_STATUS attr_sizes(struct sspi_ctx *ctx, void *buf, bool wide)
     SECURITY_STATUS status = message_sizes(ctx, &sizes);
     if (status != SEC_E_OK)
         return status;
-    out->cbMaxToken = ctx->pkg->max_token;
+    out->cbMaxToken = package_max_token(ctx->pkg);
     out->cbMaxSignature = sizes.max_signature;
     out->cbBlockSize = sizes.block_size;
     out->cbSecurityTrailer = sizes.security_trailer;
@@ -286,6 +286,7 @@ static SECURITY_STATUS query(const char *fn, PCtxtHandle phContext, ULONG attrib
             break;
         }
     }
+    context_put(ctx);
     trace("%s(%s=%u) = %s", fn, name, (unsigned)attribute, status_name(status));
     return status;
 }

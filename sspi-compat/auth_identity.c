@@ -74,6 +74,23 @@ SECURITY_STATUS auth_identity_parse(const void *auth_data, struct auth_identity 
         return SEC_E_UNSUPPORTED_FUNCTION;
     }
     read_layout(auth_data, &raw, &is_ex);
+    /* A length with no string: the AcquireCredentialsHandle reference page
+     * gives SEC_E_UNKNOWN_CREDENTIALS for "credentials supplied to the
+     * package [that] were not recognized"; this identity cannot be read. */
+    const struct {
+        const char *name;
+        const void *p;
+        ULONG len;
+    } fields[] = {{"User", raw.user, raw.user_len},
+                  {"Domain", raw.domain, raw.domain_len},
+                  {"Password", raw.password, raw.password_len},
+                  {"PackageList", raw.package_list, raw.package_list_len}};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        if (fields[i].p == NULL && fields[i].len != 0) {
+            trace("auth identity: %sLength is %u but %s is NULL", fields[i].name,
+                  (unsigned)fields[i].len, fields[i].name);
+            return SEC_E_UNKNOWN_CREDENTIALS;
+        }
     bool unicode = (raw.flags & SEC_WINNT_AUTH_IDENTITY_UNICODE) != 0;
     if (unicode == ((raw.flags & SEC_WINNT_AUTH_IDENTITY_ANSI) != 0)) {
         trace("auth identity: Flags 0x%x must name exactly one of ANSI or UNICODE", raw.flags);

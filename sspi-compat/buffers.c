@@ -9,6 +9,22 @@ bool buffers_desc_valid(const SecBufferDesc *desc)
            (desc->cBuffers == 0 || desc->pBuffers != NULL);
 }
 
+const char *buffers_input_problem(const SecBufferDesc *desc)
+{
+    if (!buffers_desc_valid(desc))
+        return "not a valid SecBufferDesc (NULL, wrong ulVersion, or buffers without pBuffers)";
+    /* EMPTY buffers are never read; channel bindings have a checker of
+     * their own (channel_bindings_parse: SEC_E_BAD_BINDINGS). */
+    for (ULONG i = 0; i < desc->cBuffers; i++) {
+        const SecBuffer *b = &desc->pBuffers[i];
+        ULONG type = b->BufferType & ~SECBUFFER_ATTRMASK;
+        if (b->cbBuffer > 0 && b->pvBuffer == NULL && type != SECBUFFER_EMPTY &&
+            type != SECBUFFER_CHANNEL_BINDINGS)
+            return "a buffer has a length but pvBuffer is NULL";
+    }
+    return NULL;
+}
+
 PSecBuffer buffers_find(PSecBufferDesc desc, ULONG type)
 {
     if (!buffers_desc_valid(desc))

@@ -15,6 +15,11 @@ struct sspi_ctx *context_new(enum gss_role role, struct sspi_cred *cred)
     struct sspi_ctx *ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL)
         return NULL;
+    if (pthread_mutex_init(&ctx->lock, NULL) != 0) {
+        free(ctx);
+        return NULL;
+    }
+    pthread_mutex_lock(&ctx->lock);
     ctx->role = role;
     ctx->cred = cred_ref(cred);
     ctx->pkg = cred->pkg;
@@ -34,6 +39,7 @@ static void release_buffer(gss_buffer_desc *buf)
     buf->length = 0;
 }
 
+/* The last reference is gone: nobody holds the lock. */
 void context_free(struct sspi_ctx *ctx)
 {
     OM_uint32 minor;
@@ -55,13 +61,50 @@ void context_free(struct sspi_ctx *ctx)
     release_buffer(&ctx->pending_in);
     free(ctx->bindings);
     free(ctx->last_text);
+    pthread_mutex_destroy(&ctx->lock);
     explicit_bzero(ctx, sizeof(*ctx));
     free(ctx);
 }
 
+static void context_destroy(void *obj)
+{
+    context_free(obj);
+}
+
+SECURITY_STATUS context_publish(struct sspi_ctx *ctx, PCtxtHandle out)
+{
+    return handle_new(HANDLE_CTX, ctx, context_destroy, true, out, &ctx->handle_id);
+}
+
 struct sspi_ctx *context_lookup(const CtxtHandle *h)
 {
-    return handle_get(HANDLE_CTX, h);
+    uint32_t id;
+    struct sspi_ctx *ctx = handle_get(HANDLE_CTX, h, &id);
+    if (ctx != NULL)
+        pthread_mutex_lock(&ctx->lock);
+    return ctx;
+}
+
+struct sspi_ctx *context_lookup_role(const CtxtHandle *h, enum gss_role role)
+{
+    struct sspi_ctx *ctx = context_lookup(h);
+    if (ctx != NULL && ctx->role != role) {
+        context_put(ctx);
+        ctx = NULL;
+    }
+    return ctx;
+}
+
+void context_put(struct sspi_ctx *ctx)
+{
+    if (ctx == NULL)
+        return;
+    uint32_t id = ctx->handle_id;
+    pthread_mutex_unlock(&ctx->lock);
+    if (id != 0)
+        handle_put(id); /* may free ctx: the last reference of a deleted handle */
+    else
+        context_free(ctx); /* never published: this call was its only user */
 }
 
 void context_record_error(struct sspi_ctx *ctx, const char *fn, SECURITY_STATUS status,
@@ -114,6 +157,53 @@ SECURITY_STATUS context_take_bindings(struct sspi_ctx *ctx, const struct step_io
     return SEC_E_OK;
 }
 
+/* SPNEGO framing: an RFC 2743 header with the SPNEGO OID, or a bare
+ * NegTokenInit [0] / NegTokenResp [1]. */
+static bool is_spnego(const unsigned char *p, size_t len)
+{
+    static const unsigned char spnego_oid[] = {0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02};
+    size_t i = 2;
+    if (len < 2)
+        return false;
+    if (p[0] == 0xa0 || p[0] == 0xa1)
+        return true;
+    if (p[0] != 0x60)
+        return false;
+    if (p[1] & 0x80)
+        i += p[1] & 0x7F;
+    return i + sizeof(spnego_oid) <= len && memcmp(p + i, spnego_oid, sizeof(spnego_oid)) == 0;
+}
+
+/*
+ * SEC_E_INVALID_TOKEN: the AcceptSecurityContext and
+ * InitializeSecurityContext reference pages give it for "a malformed input
+ * token, such as a token corrupted in transit, a token of incorrect size,
+ * or a token passed into the wrong security package"; a buffer whose
+ * length points at no memory, or a token beyond MaxTokenSize (which
+ * Windows' Kerberos refuses too), is one of incorrect size.
+ */
+SECURITY_STATUS step_check_input(const struct step_io *io, bool required)
+{
+    if (io->pInput == NULL && !required)
+        return SEC_E_OK;
+    const char *why = buffers_input_problem(io->pInput);
+    if (why != NULL) {
+        trace("%s: pInput: %s", io->fn, why);
+        return SEC_E_INVALID_TOKEN;
+    }
+    PSecBuffer buf = buffers_find(io->pInput, SECBUFFER_TOKEN);
+    if (buf == NULL || buf->cbBuffer == 0)
+        return SEC_E_OK;
+    bool spnego = is_spnego(buf->pvBuffer, buf->cbBuffer);
+    ULONG limit = input_token_limit(spnego);
+    if (buf->cbBuffer > limit) {
+        trace("%s: the input token of %u bytes exceeds MaxTokenSize (%u bytes%s)", io->fn,
+              (unsigned)buf->cbBuffer, (unsigned)limit, spnego ? " with SPNEGO framing" : "");
+        return SEC_E_INVALID_TOKEN;
+    }
+    return SEC_E_OK;
+}
+
 void step_input_token(const struct step_io *io, gss_buffer_desc *token)
 {
     PSecBuffer buf = buffers_find(io->pInput, SECBUFFER_TOKEN);
@@ -138,7 +228,7 @@ static SECURITY_STATUS publish(struct sspi_ctx *ctx, const struct step_io *io)
             *io->phNewContext = *io->phContext;
         return SEC_E_OK;
     }
-    return handle_new(HANDLE_CTX, ctx, io->phNewContext);
+    return context_publish(ctx, io->phNewContext);
 }
 
 static void trace_step(const struct sspi_ctx *ctx, const struct step_io *io, SECURITY_STATUS status,
@@ -188,12 +278,13 @@ SECURITY_STATUS step_deliver(struct sspi_ctx *ctx, const struct step_io *io, SEC
         trace("%s: output token of %zu bytes does not fit in %u; kept for a retry", io->fn,
               out_len, (unsigned)buffers_find(io->pOutput, SECBUFFER_TOKEN)->cbBuffer);
         if (io->is_new) {
-            retry_park(ctx); /* no handle goes out, as on Windows */
+            retry_park(ctx); /* no handle goes out, as on Windows; ends our hold */
             return SEC_E_BUFFER_TOO_SMALL;
         }
         SECURITY_STATUS pub = publish(ctx, io);
         if (pub != SEC_E_OK)
             return step_fail(ctx, io, pub, 0, 0, NULL);
+        context_put(ctx);
         return SEC_E_BUFFER_TOO_SMALL;
     }
     if (ctx->pending_out.value == token->value) {
@@ -224,6 +315,7 @@ SECURITY_STATUS step_deliver(struct sspi_ctx *ctx, const struct step_io *io, SEC
     if (io->ptsExpiry != NULL)
         *io->ptsExpiry = ctx->expiry;
     trace_step(ctx, io, status, in->length, out_len);
+    context_put(ctx);
     return status;
 }
 
@@ -236,6 +328,7 @@ bool step_serve_pending(struct sspi_ctx *ctx, const struct step_io *io, const gs
         (in->length > 0 && memcmp(in->value, ctx->pending_in.value, in->length) != 0)) {
         trace("%s: retry after SEC_E_BUFFER_TOO_SMALL must pass the same input token", io->fn);
         context_record_error(ctx, io->fn, SEC_E_INVALID_TOKEN, 0, 0);
+        context_put(ctx);
         *status = SEC_E_INVALID_TOKEN;
         return true;
     }
@@ -243,12 +336,30 @@ bool step_serve_pending(struct sspi_ctx *ctx, const struct step_io *io, const gs
     return true;
 }
 
+/* MIT's SPNEGO refuses a token it cannot parse (a bad DER header, a
+ * NegTokenInit that does not decode, at any size) with GSS_S_FAILURE and a
+ * code of its generic error table ("Token header is malformed or
+ * corrupt"), which the mechglue renumbers and status.c cannot tell from an
+ * internal error.  Every mechanism error behind SPNEGO has a minor status.c
+ * knows; what is left when the input was SPNEGO is the SPNEGO parser's. */
+static bool spnego_parse_failure(const struct step_io *io, SECURITY_STATUS status, OM_uint32 major)
+{
+    if (status != SEC_E_INTERNAL_ERROR || GSS_ROUTINE_ERROR(major) != GSS_S_FAILURE)
+        return false;
+    PSecBuffer buf = buffers_find(io->pInput, SECBUFFER_TOKEN);
+    return buf != NULL && buf->cbBuffer > 0 && is_spnego(buf->pvBuffer, buf->cbBuffer);
+}
+
 SECURITY_STATUS step_fail(struct sspi_ctx *ctx, const struct step_io *io, SECURITY_STATUS status,
                           OM_uint32 major, OM_uint32 minor, gss_buffer_desc *token)
 {
     OM_uint32 ignored;
     bool allocated = false;
+    if (spnego_parse_failure(io, status, major))
+        status = SEC_E_INVALID_TOKEN;
     context_record_error(ctx, io->fn, status, major, minor);
+    if (io->reason != NULL)
+        context_record_reason(ctx, false, io->reason); /* while this call holds ctx */
     if (token != NULL && token->length > 0 && io->extended_error &&
         buffers_put_token(io->pOutput, token->value, token->length, io->allocate, &allocated) ==
             SEC_E_OK) {
@@ -263,16 +374,17 @@ SECURITY_STATUS step_fail(struct sspi_ctx *ctx, const struct step_io *io, SECURI
     }
     if (token != NULL)
         gss_release_buffer(&ignored, token);
-    if (io->is_new)
-        context_free(ctx); /* on failure of the first call no handle is left behind */
+    /* On failure of the first call no handle is left behind: the context
+     * was never published, so this frees it. */
+    context_put(ctx);
     return status;
 }
 
 SSPI_EXPORT SECURITY_STATUS SEC_ENTRY DeleteSecurityContext(PCtxtHandle phContext)
 {
-    struct sspi_ctx *ctx = handle_release(HANDLE_CTX, phContext);
-    SECURITY_STATUS status = ctx ? SEC_E_OK : SEC_E_INVALID_HANDLE;
-    context_free(ctx);
+    /* A call still using the context frees it when it is done. */
+    SECURITY_STATUS status =
+        handle_release(HANDLE_CTX, phContext) ? SEC_E_OK : SEC_E_INVALID_HANDLE;
     trace("DeleteSecurityContext() = %s", status_name(status));
     return status;
 }
@@ -280,7 +392,9 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY DeleteSecurityContext(PCtxtHandle phContex
 /* Kerberos, NTLM and Negotiate never ask for it: nothing to complete. */
 SSPI_EXPORT SECURITY_STATUS SEC_ENTRY CompleteAuthToken(PCtxtHandle phContext, PSecBufferDesc pToken)
 {
-    SECURITY_STATUS status = context_lookup(phContext) ? SEC_E_OK : SEC_E_INVALID_HANDLE;
+    struct sspi_ctx *ctx = context_lookup(phContext);
+    SECURITY_STATUS status = ctx ? SEC_E_OK : SEC_E_INVALID_HANDLE;
+    context_put(ctx);
     trace("CompleteAuthToken() = %s", status_name(status));
     return status;
 }
@@ -288,8 +402,9 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY CompleteAuthToken(PCtxtHandle phContext, P
 /* Control tokens exist for Schannel; these packages have none. */
 SSPI_EXPORT SECURITY_STATUS SEC_ENTRY ApplyControlToken(PCtxtHandle phContext, PSecBufferDesc pInput)
 {
-    SECURITY_STATUS status =
-        context_lookup(phContext) ? SEC_E_UNSUPPORTED_FUNCTION : SEC_E_INVALID_HANDLE;
+    struct sspi_ctx *ctx = context_lookup(phContext);
+    SECURITY_STATUS status = ctx ? SEC_E_UNSUPPORTED_FUNCTION : SEC_E_INVALID_HANDLE;
+    context_put(ctx);
     trace("ApplyControlToken() = %s", status_name(status));
     return status;
 }

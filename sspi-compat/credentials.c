@@ -39,6 +39,21 @@ void cred_unref(struct sspi_cred *cred)
     free(cred);
 }
 
+static void cred_destroy(void *obj)
+{
+    cred_unref(obj);
+}
+
+struct sspi_cred *cred_lookup(const CredHandle *h)
+{
+    uint32_t id;
+    struct sspi_cred *cred = handle_get(HANDLE_CRED, h, &id);
+    if (cred != NULL)
+        cred_ref(cred);
+    handle_put(id);
+    return cred;
+}
+
 /* The mechanisms an acceptor credential of each package must cover. */
 static gss_OID_set_desc acceptor_mechs(const struct package *pkg, gss_OID_desc storage[3])
 {
@@ -207,6 +222,13 @@ static char *credential_principal(const struct sspi_cred *cred, const char *prin
     return strdup("");
 }
 
+/* The fCredentialUse bits of sspi.h.  Others (SECPKG_CRED_RESERVED, or
+ * 0xFFFFFFFF from an uninitialised variable) are a bad argument:
+ * SEC_E_INVALID_PARAMETER, as for a use with neither INBOUND nor OUTBOUND. */
+#define CRED_USE_KNOWN                                                                             \
+    (SECPKG_CRED_BOTH | SECPKG_CRED_DEFAULT | SECPKG_CRED_AUTOLOGON_RESTRICTED |                   \
+     SECPKG_CRED_PROCESS_POLICY_ONLY)
+
 /* The common body of the A and W functions, on UTF-8 strings. */
 static SECURITY_STATUS acquire(const char *fn, const char *principal, const char *package,
                                ULONG use, const void *auth_data, PCredHandle phCredential,
@@ -225,6 +247,12 @@ static SECURITY_STATUS acquire(const char *fn, const char *principal, const char
     }
     if (pkg == NULL) {
         status = SEC_E_SECPKG_NOT_FOUND;
+        goto out;
+    }
+    if (use & ~CRED_USE_KNOWN) {
+        trace("%s: fCredentialUse 0x%x has bits Windows does not define (0x%x)", fn,
+              (unsigned)use, (unsigned)(use & ~CRED_USE_KNOWN));
+        status = SEC_E_INVALID_PARAMETER;
         goto out;
     }
     if ((use & SECPKG_CRED_BOTH) == 0) {
@@ -266,7 +294,7 @@ static SECURITY_STATUS acquire(const char *fn, const char *principal, const char
     if (cred->principal == NULL)
         goto out;
     timestamp_from_lifetime(time_rec, &cred->expiry);
-    status = handle_new(HANDLE_CRED, cred, phCredential);
+    status = handle_new(HANDLE_CRED, cred, cred_destroy, false, phCredential, NULL);
     if (status != SEC_E_OK)
         goto out;
     if (ptsExpiry != NULL)
@@ -316,9 +344,9 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleW(
 
 SSPI_EXPORT SECURITY_STATUS SEC_ENTRY FreeCredentialsHandle(PCredHandle phCredential)
 {
-    struct sspi_cred *cred = handle_release(HANDLE_CRED, phCredential);
-    SECURITY_STATUS status = cred ? SEC_E_OK : SEC_E_INVALID_HANDLE;
-    cred_unref(cred); /* contexts keep their own reference */
+    /* Contexts and calls still running keep their own references. */
+    SECURITY_STATUS status =
+        handle_release(HANDLE_CRED, phCredential) ? SEC_E_OK : SEC_E_INVALID_HANDLE;
     trace("FreeCredentialsHandle() = %s", status_name(status));
     return status;
 }
@@ -327,7 +355,7 @@ static SECURITY_STATUS query_credentials(const char *fn, PCredHandle phCredentia
                                          ULONG ulAttribute, void *pBuffer, bool wide)
 {
     SECURITY_STATUS status;
-    struct sspi_cred *cred = handle_get(HANDLE_CRED, phCredential);
+    struct sspi_cred *cred = cred_lookup(phCredential);
     if (cred == NULL) {
         status = SEC_E_INVALID_HANDLE;
     } else if (pBuffer == NULL) {
@@ -351,6 +379,7 @@ static SECURITY_STATUS query_credentials(const char *fn, PCredHandle phCredentia
         ((PSecPkgCredentials_NamesA)pBuffer)->sUserName = out;
         status = out ? SEC_E_OK : SEC_E_INSUFFICIENT_MEMORY;
     }
+    cred_unref(cred);
     trace("%s(attr=%u) = %s", fn, (unsigned)ulAttribute, status_name(status));
     return status;
 }
@@ -373,13 +402,14 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiSetCredentialsPolicy(PCredHandle ph
                                                                   const GSS_SSPI_POLICY *pPolicy)
 {
     SECURITY_STATUS status = SEC_E_OK;
-    struct sspi_cred *cred = handle_get(HANDLE_CRED, phCredential);
+    struct sspi_cred *cred = cred_lookup(phCredential);
     if (cred == NULL)
         status = SEC_E_INVALID_HANDLE;
     else if (pPolicy == NULL || pPolicy->ChannelBindings > GSS_SSPI_CB_POLICY_REQUIRE)
         status = SEC_E_INVALID_PARAMETER;
     else
         cred->policy = *pPolicy;
+    cred_unref(cred);
     trace("GssSspiSetCredentialsPolicy(cb=%u, strict=%u) = %s",
           pPolicy ? (unsigned)pPolicy->ChannelBindings : 0,
           pPolicy ? (unsigned)pPolicy->StrictRequestedFlags : 0, status_name(status));

@@ -121,12 +121,14 @@ SECURITY_STATUS delegation_initiator(struct sspi_cred *cred, bool default_identi
               why);
         return explicit_source ? SEC_E_INVALID_HANDLE : SEC_E_NO_CREDENTIALS;
     }
-    if (ctx->delegated == GSS_C_NO_CREDENTIAL) {
+    SECURITY_STATUS status = SEC_E_NO_CREDENTIALS;
+    if (ctx->delegated == GSS_C_NO_CREDENTIAL)
         trace("AcquireCredentialsHandle: the client of the %s context delegated no credential",
               explicit_source ? "given" : "impersonated");
-        return SEC_E_NO_CREDENTIALS;
-    }
-    return copy_delegated(cred, ctx->delegated, time_rec);
+    else
+        status = copy_delegated(cred, ctx->delegated, time_rec);
+    context_put(ctx);
+    return status;
 }
 
 void delegation_cred_release(struct sspi_cred *cred)
@@ -151,7 +153,10 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiAcquireDelegatedCredentialsHandle(
     SECURITY_STATUS status;
     const char *why;
     const struct package *pkg = pszPackage ? package_find(pszPackage) : NULL;
-    if (identity_acceptor_context(phContext, &why) == NULL) {
+    /* Only its validity here: the acquire below looks the context up again. */
+    struct sspi_ctx *ctx = identity_acceptor_context(phContext, &why);
+    context_put(ctx);
+    if (ctx == NULL) {
         trace("GssSspiAcquireDelegatedCredentialsHandle: phContext is %s", why);
         status = SEC_E_INVALID_HANDLE;
     } else if (pkg == NULL || pkg->id == PACKAGE_NTLM) {
@@ -174,7 +179,7 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiAcquireCredentialsForUser(
     PTimeStamp ptsExpiry)
 {
     SECURITY_STATUS status;
-    struct sspi_cred *service = handle_get(HANDLE_CRED, phServiceCredential);
+    struct sspi_cred *service = cred_lookup(phServiceCredential);
     if (service == NULL) {
         trace("GssSspiAcquireCredentialsForUser: phServiceCredential is not a credential handle");
         status = SEC_E_INVALID_HANDLE;
@@ -194,6 +199,7 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiAcquireCredentialsForUser(
         for_user.service = NULL;
         cred_unref(service);
     }
+    cred_unref(service); /* the lookup's reference */
     trace("GssSspiAcquireCredentialsForUser() = %s", status_name(status));
     return status;
 }

@@ -244,7 +244,8 @@ out:
     if (ctx != NULL && status != SEC_E_OK)
         context_record_error(ctx, "ExportSecurityContext", status, major, minor);
     if (ctx != NULL && status == SEC_E_OK && (fFlags & SECPKG_CONTEXT_EXPORT_DELETE_OLD))
-        context_free(handle_release(HANDLE_CTX, phContext));
+        handle_release(HANDLE_CTX, phContext); /* freed by context_put below */
+    context_put(ctx);
     trace("ExportSecurityContext(flags=0x%x) = %s, %u bytes", (unsigned)fFlags, status_name(status),
           status == SEC_E_OK ? (unsigned)pPackedContext->cbBuffer : 0u);
     return status;
@@ -425,15 +426,14 @@ static SECURITY_STATUS import(const char *fn, const char *package, PSecBuffer pP
     }
     ctx->established = true;
     restore_peer(ctx, &pk);
-    status = handle_new(HANDLE_CTX, ctx, phContext);
+    status = context_publish(ctx, phContext);
 out:
     if (why != NULL) {
         char *text = major ? status_gss_text(major, minor, pk.mech) : NULL;
         trace("%s: %s%s%s", fn, why, text ? ": " : "", text ? text : "");
         free(text);
     }
-    if (status != SEC_E_OK)
-        context_free(ctx);
+    context_put(ctx); /* frees it unless it was published */
     trace("%s(%s, %u bytes) = %s", fn, package ? package : "(null)",
           pPackedContext ? (unsigned)pPackedContext->cbBuffer : 0u, status_name(status));
     return status;

@@ -44,7 +44,10 @@ struct sspi_ctx *identity_acceptor_context(const CtxtHandle *h, const char **why
         *why = "an initiator context: only an acceptor knows its client";
     else if (!ctx->established || ctx->peer == GSS_C_NO_NAME)
         *why = "the context is not established";
-    return *why ? NULL : ctx;
+    if (*why == NULL)
+        return ctx;
+    context_put(ctx);
+    return NULL;
 }
 
 /* ---- the local account ------------------------------------------------------- */
@@ -298,11 +301,17 @@ out:
     return status;
 }
 
-static struct sspi_token *token_lookup(HANDLE h)
+/* The token, with a reference for the caller: handle_put(*id) when done. */
+static struct sspi_token *token_lookup(HANDLE h, uint32_t *id)
 {
     SecHandle sh;
     handle_from_word(HANDLE_TOKEN, h, &sh);
-    return handle_get(HANDLE_TOKEN, &sh);
+    return handle_get(HANDLE_TOKEN, &sh, id);
+}
+
+static void token_destroy(void *obj)
+{
+    token_free(obj);
 }
 
 SSPI_EXPORT SECURITY_STATUS SEC_ENTRY QuerySecurityContextToken(PCtxtHandle phContext, void **Token)
@@ -331,13 +340,14 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY QuerySecurityContextToken(PCtxtHandle phCo
               token->has_account ? (long)token->account.uid : -1L,
               token->has_account ? (long)token->account.gid : -1L, token->account.n_groups,
               token->user_sid ? token->user_sid : "(none)", token->n_group_sids);
-    status = handle_new(HANDLE_TOKEN, token, &sh);
+    status = handle_new(HANDLE_TOKEN, token, token_destroy, false, &sh, NULL);
     if (status != SEC_E_OK) {
         token_free(token);
         goto out;
     }
     *Token = handle_to_word(&sh);
 out:
+    context_put(ctx);
     trace("QuerySecurityContextToken() = %s", status_name(status));
     return status;
 }
@@ -346,9 +356,8 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiCloseToken(HANDLE hToken)
 {
     SecHandle sh;
     handle_from_word(HANDLE_TOKEN, hToken, &sh);
-    struct sspi_token *token = handle_release(HANDLE_TOKEN, &sh);
-    SECURITY_STATUS status = token ? SEC_E_OK : SEC_E_INVALID_HANDLE;
-    token_free(token);
+    /* A query still reading the token frees it when it is done. */
+    SECURITY_STATUS status = handle_release(HANDLE_TOKEN, &sh) ? SEC_E_OK : SEC_E_INVALID_HANDLE;
     trace("GssSspiCloseToken() = %s", status_name(status));
     return status;
 }
@@ -455,7 +464,8 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiQueryTokenInformation(HANDLE hToken
 {
     SECURITY_STATUS status = SEC_E_INVALID_PARAMETER;
     const char *name = "(unknown class)";
-    const struct sspi_token *token = token_lookup(hToken);
+    uint32_t id;
+    const struct sspi_token *token = token_lookup(hToken, &id);
     if (token == NULL) {
         status = SEC_E_INVALID_HANDLE;
     } else if (pBuffer != NULL) {
@@ -466,6 +476,7 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiQueryTokenInformation(HANDLE hToken
                 break;
             }
     }
+    handle_put(id);
     trace("GssSspiQueryTokenInformation(%s=%u) = %s", name, (unsigned)ulInfoClass,
           status_name(status));
     return status;

@@ -311,6 +311,7 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY ImpersonateSecurityContext(PCtxtHandle phC
     } else {
         status = impersonate(state, ctx, phContext);
     }
+    context_put(ctx);
     trace("ImpersonateSecurityContext() = %s", status_name(status));
     return status;
 }
@@ -323,7 +324,9 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY RevertSecurityContext(PCtxtHandle phContex
     bool impersonated_by = state && state->active && phContext &&
                            phContext->dwLower == state->by.dwLower &&
                            phContext->dwUpper == state->by.dwUpper;
-    if (!impersonated_by && identity_acceptor_context(phContext, &why) == NULL) {
+    struct sspi_ctx *ctx = impersonated_by ? NULL : identity_acceptor_context(phContext, &why);
+    context_put(ctx); /* only its validity matters here */
+    if (!impersonated_by && ctx == NULL) {
         status = SEC_E_INVALID_HANDLE;
         trace("RevertSecurityContext: phContext is %s", why);
     } else if (state == NULL || !state->active) {

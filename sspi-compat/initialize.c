@@ -55,37 +55,39 @@ static SECURITY_STATUS new_initiator(struct sspi_ctx **out, PCredHandle phCreden
                                      const char *target, ULONG req)
 {
     SECURITY_STATUS status;
-    struct sspi_cred *cred = handle_get(HANDLE_CRED, phCredential);
+    struct sspi_ctx *ctx = NULL;
+    struct sspi_cred *cred = cred_lookup(phCredential);
     if (cred == NULL) {
         trace("InitializeSecurityContext: phCredential is not a credential handle");
         return SEC_E_INVALID_HANDLE;
     }
     if (!(cred->use & SECPKG_CRED_OUTBOUND)) {
         trace("InitializeSecurityContext: the credential was not acquired SECPKG_CRED_OUTBOUND");
-        return SEC_E_NO_CREDENTIALS;
+        status = SEC_E_NO_CREDENTIALS;
+        goto out;
     }
     if (target == NULL && cred->pkg->id != PACKAGE_NTLM) {
         trace("InitializeSecurityContext: %s needs a target name", cred->pkg->name);
-        return SEC_E_TARGET_UNKNOWN;
+        status = SEC_E_TARGET_UNKNOWN;
+        goto out;
     }
-    struct sspi_ctx *ctx = context_new(ROLE_INITIATOR, cred);
+    status = SEC_E_INSUFFICIENT_MEMORY;
+    ctx = context_new(ROLE_INITIATOR, cred);
     if (ctx == NULL)
-        return SEC_E_INSUFFICIENT_MEMORY;
+        goto out;
     status = target ? name_import_target(target, &ctx->target) : default_ntlm_target(&ctx->target);
-    if (status != SEC_E_OK) {
-        context_free(ctx);
-        return status;
-    }
+    if (status != SEC_E_OK)
+        goto out;
     ctx->mech = cred->pkg->mech;
-    if ((req & ISC_REQ_NO_INTEGRITY) && cred->pkg->id != PACKAGE_NTLM) {
+    if ((req & ISC_REQ_NO_INTEGRITY) && cred->pkg->id != PACKAGE_NTLM)
         status = no_integrity_cred(ctx);
-        if (status != SEC_E_OK) {
-            context_free(ctx);
-            return status;
-        }
-    }
-    *out = ctx;
-    return SEC_E_OK;
+out:
+    cred_unref(cred); /* the context holds its own reference */
+    if (status == SEC_E_OK)
+        *out = ctx;
+    else
+        context_put(ctx); /* unpublished: freed */
+    return status;
 }
 
 static SECURITY_STATUS initialize(PCredHandle phCredential, PCtxtHandle phContext,
@@ -106,19 +108,20 @@ static SECURITY_STATUS initialize(PCredHandle phCredential, PCtxtHandle phContex
     };
 
     /* Windows checks the handles before the buffers. */
-    if (io.is_new ? handle_get(HANDLE_CRED, phCredential) == NULL
-                  : context_lookup(phContext) == NULL) {
+    if (io.is_new ? !handle_live(HANDLE_CRED, phCredential) : !handle_live(HANDLE_CTX, phContext)) {
         status = SEC_E_INVALID_HANDLE;
         trace("%s: %s", fn, io.is_new ? "phCredential is not a credential handle"
                                       : "phContext is not a context handle");
         goto early;
     }
-    if ((pInput != NULL && !buffers_desc_valid(pInput)) ||
-        (pOutput != NULL && !buffers_desc_valid(pOutput))) {
+    if (pOutput != NULL && !buffers_desc_valid(pOutput)) {
         status = SEC_E_INVALID_PARAMETER;
-        trace("%s: pInput or pOutput is not a valid SecBufferDesc", fn);
+        trace("%s: pOutput is not a valid SecBufferDesc", fn);
         goto early;
     }
+    status = step_check_input(&io, false);
+    if (status != SEC_E_OK)
+        goto early;
     if (io.is_new) {
         if (phNewContext == NULL) {
             status = SEC_E_INVALID_PARAMETER;
@@ -129,8 +132,8 @@ static SECURITY_STATUS initialize(PCredHandle phCredential, PCtxtHandle phContex
         if (status != SEC_E_OK)
             goto early;
     } else {
-        ctx = context_lookup(phContext);
-        if (ctx == NULL || ctx->role != ROLE_INITIATOR) {
+        ctx = context_lookup_role(phContext, ROLE_INITIATOR);
+        if (ctx == NULL) {
             status = SEC_E_INVALID_HANDLE;
             trace("%s: phContext is not an initiator context handle", fn);
             goto early;

@@ -5,6 +5,7 @@
 #ifndef GSS_SSPI_INTERNAL_H
 #define GSS_SSPI_INTERNAL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -35,14 +36,28 @@ char *utf16_to_utf8(const SEC_WCHAR *s, size_t units);
  * in *units_out when not NULL); NULL on invalid UTF-8. */
 SEC_WCHAR *utf8_to_utf16(const char *s, size_t *units_out);
 
-/* ---- handles.c: SecHandle <-> object, validated ---------------------------
+/* ---- handles.c: SecHandle <-> object, validated and reference-counted -------
  * dwLower is a slot number, dwUpper a tag (kind + generation): a stale,
- * foreign or deleted handle never reaches an object.  Lookups take no lock. */
+ * foreign or deleted handle never reaches an object.  Lookups take no lock.
+ * A lookup takes a reference that keeps the object alive until handle_put,
+ * even when another thread deletes the handle meanwhile: the last
+ * reference out runs the destroy function given to handle_new. */
 enum handle_kind { HANDLE_CRED = 1, HANDLE_CTX = 2, HANDLE_TOKEN = 3 };
-SECURITY_STATUS handle_new(enum handle_kind kind, void *obj, PSecHandle out);
-void *handle_get(enum handle_kind kind, const SecHandle *h);
-/* Invalidates the handle and returns its object (NULL if it was not valid). */
-void *handle_release(enum handle_kind kind, const SecHandle *h);
+typedef void (*handle_destroy_fn)(void *obj);
+/* Publishes obj.  The handle holds one reference; with hold, the caller gets
+ * one too (drop it with handle_put(*id)).  *id (when not NULL) names the
+ * slot for handle_put. */
+SECURITY_STATUS handle_new(enum handle_kind kind, void *obj, handle_destroy_fn destroy, bool hold,
+                           PSecHandle out, uint32_t *id);
+/* The object behind a live handle, with a reference for the caller (give it
+ * back with handle_put(*id)); NULL when the handle is not live. */
+void *handle_get(enum handle_kind kind, const SecHandle *h, uint32_t *id);
+void handle_put(uint32_t id); /* 0: nothing */
+/* Whether h is a live handle of that kind now (a lookup given back at once). */
+bool handle_live(enum handle_kind kind, const SecHandle *h);
+/* Marks the handle dead (later lookups fail) and drops its reference; false
+ * if it was not a live handle of that kind. */
+bool handle_release(enum handle_kind kind, const SecHandle *h);
 /* One machine word for a handle, where the API hands out a HANDLE (the token
  * of QuerySecurityContextToken), and back; the word is validated by
  * handle_get/handle_release like any handle. */
@@ -90,6 +105,11 @@ void timestamp_from_lifetime(OM_uint32 lifetime, PTimeStamp out);
 /* First buffer of the given type (attribute bits ignored), or NULL. */
 PSecBuffer buffers_find(PSecBufferDesc desc, ULONG type);
 bool buffers_desc_valid(const SecBufferDesc *desc);
+/* What is wrong with an input descriptor the library will read (static
+ * text), or NULL: besides buffers_desc_valid, no buffer may claim bytes
+ * without memory (but EMPTY ones, never read, and channel bindings, which
+ * channel_bindings_parse judges). */
+const char *buffers_input_problem(const SecBufferDesc *desc);
 /* Puts token into the output SECBUFFER_TOKEN: allocates it when allocate is
  * set (*allocated = true), else copies if it fits.  SEC_E_BUFFER_TOO_SMALL
  * leaves the caller's buffer untouched. */
@@ -116,6 +136,13 @@ struct package {
     gss_OID mech; /* the GSS mechanism an initiator uses */
 };
 const struct package *package_get(enum package_id id);
+/* MaxTokenSize (default 48000, at most 65535; see packages.c). */
+ULONG max_token_size(void);
+/* cbMaxToken as reported now: Kerberos MaxTokenSize, Negotiate 256 more. */
+ULONG package_max_token(const struct package *pkg);
+/* The largest input token: MaxTokenSize, plus SPNEGO's allowance for a
+ * SPNEGO token (what the Negotiate package reports). */
+ULONG input_token_limit(bool spnego);
 /* Case-insensitive, as Windows; NULL when unknown. */
 const struct package *package_find(const char *name);
 /* Kerberos (either krb5 OID) or NTLM; NULL for anything else. */
@@ -164,10 +191,18 @@ struct sspi_cred {
     char *delegated_ccache;
 };
 struct sspi_cred *cred_ref(struct sspi_cred *cred);
-void cred_unref(struct sspi_cred *cred);
+void cred_unref(struct sspi_cred *cred); /* NULL: nothing */
+/* The credential behind a handle with a reference of its own (cred_unref
+ * it), or NULL. */
+struct sspi_cred *cred_lookup(const CredHandle *h);
 
 /* ---- context.c --------------------------------------------------------------- */
 struct sspi_ctx {
+    /* Held by the one call using the context (taken by context_lookup,
+     * given back by context_put): two threads calling with the same
+     * context are serialised, never interleaved inside GSS or our fields. */
+    pthread_mutex_t lock;
+    uint32_t handle_id;        /* for handle_put; 0 until published */
     enum gss_role role;
     const struct package *pkg; /* the package the caller asked for */
     struct sspi_cred *cred;    /* reference held while the context lives */
@@ -201,10 +236,21 @@ struct sspi_ctx {
     OM_uint32 last_major, last_minor;
     char *last_text;
 };
+/* A new context, held (locked) by the calling call: end with context_put,
+ * which frees it unless it was published meanwhile. */
 struct sspi_ctx *context_new(enum gss_role role, struct sspi_cred *cred);
+/* Frees a context nobody holds or can reach: never published, or its
+ * handle's last reference gone (retry.c's parked contexts). */
 void context_free(struct sspi_ctx *ctx);
-/* The context behind a handle, or NULL. */
+/* Gives the context a handle in *out; the calling call keeps its hold. */
+SECURITY_STATUS context_publish(struct sspi_ctx *ctx, PCtxtHandle out);
+/* The context behind a handle, held by this call until context_put, or
+ * NULL.  With a role: NULL too when the context has the other role. */
 struct sspi_ctx *context_lookup(const CtxtHandle *h);
+struct sspi_ctx *context_lookup_role(const CtxtHandle *h, enum gss_role role);
+/* The end of this call's use: a published context lives on until its
+ * handle is deleted and the last call is out; an unpublished one is freed. */
+void context_put(struct sspi_ctx *ctx);
 /* Records a failure for SECPKG_ATTR_GSS_LAST_ERROR and traces it. */
 void context_record_error(struct sspi_ctx *ctx, const char *fn, SECURITY_STATUS status,
                           OM_uint32 major, OM_uint32 minor);
@@ -233,13 +279,20 @@ struct step_io {
     bool allocate;             /* ISC/ASC_REQ_ALLOCATE_MEMORY */
     bool extended_error;       /* ISC/ASC_REQ_EXTENDED_ERROR */
     bool is_new;               /* this call created the context */
+    const char *reason;        /* step_fail: the failure's text, instead of GSS's */
 };
+/* pInput checked before anything reads it: a valid descriptor (required,
+ * or NULL allowed), no buffer with a length and no memory, a token no
+ * larger than input_token_limit.  SEC_E_INVALID_TOKEN, traced, if not. */
+SECURITY_STATUS step_check_input(const struct step_io *io, bool required);
 /* The input token (empty when none) in io->pInput. */
 void step_input_token(const struct step_io *io, gss_buffer_desc *token);
 /* A retry after SEC_E_BUFFER_TOO_SMALL: serves the token kept back.
  * Returns true when the call was such a retry (*status set). */
 bool step_serve_pending(struct sspi_ctx *ctx, const struct step_io *io, const gss_buffer_desc *in,
                         SECURITY_STATUS *status);
+/* step_serve_pending (when it returns true), step_deliver and step_fail end
+ * the call's hold on ctx (context_put): ctx is not to be touched after. */
 /* Success or continue: delivers token (consumed) to io->pOutput, reports
  * attributes and expiry, publishes a new handle. */
 SECURITY_STATUS step_deliver(struct sspi_ctx *ctx, const struct step_io *io, SECURITY_STATUS status,
@@ -324,8 +377,8 @@ struct local_account {
     gid_t *groups; /* getgrouplist: every group, the primary one included */
     size_t n_groups;
 };
-/* The context behind h when it is an established acceptor context, else NULL
- * and *why says what it is instead. */
+/* The context behind h when it is an established acceptor context (held:
+ * context_put it), else NULL and *why says what it is instead. */
 struct sspi_ctx *identity_acceptor_context(const CtxtHandle *h, const char **why);
 /* The local account the client maps to (gss_localname, then the passwd and
  * group databases).  SEC_E_NO_IMPERSONATION, traced under fn, when there is

@@ -41,6 +41,7 @@
  * - NTLM EncryptMessage on a context without confidentiality:
  *   SEC_E_QOP_NOT_SUPPORTED (see ntlm_seal).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,10 @@ static SECURITY_STATUS fail_gss(struct msg *m, OM_uint32 major, OM_uint32 minor)
     SECURITY_STATUS status = status_from_gss(major, minor, m->ctx->role, m->ctx->mech);
     if (status == SEC_E_OK || status == SEC_I_CONTINUE_NEEDED)
         status = SEC_E_INTERNAL_ERROR; /* never report success for a refused message */
+    /* MIT reports a failed allocation while decrypting or checking as
+     * GSS_S_BAD_SIG with minor ENOMEM: memory pressure, not tampering. */
+    if (status_mech_minor(major, minor) == ENOMEM)
+        status = SEC_E_INSUFFICIENT_MEMORY;
     /* MIT says KRB5_BAD_MSIZE when an output buffer is too small. */
     if (GSS_ROUTINE_ERROR(major) == GSS_S_FAILURE &&
         status_mech_minor(major, minor) == (OM_uint32)KRB5_BAD_MSIZE &&
@@ -859,11 +864,11 @@ static SECURITY_STATUS msg_call(enum op op, PCtxtHandle phContext, PSecBufferDes
     struct msg m;
     SECURITY_STATUS status = msg_begin(&m, op, ops[op].fn, phContext, pMessage);
     if (status != SEC_E_OK)
-        return status;
+        goto out;
     m.qop = fQOP;
     status = ops[op].layout(&m);
     if (status != SEC_E_OK)
-        return status;
+        goto out;
     status = apply_seq_no(&m, MessageSeqNo);
     if (status == SEC_E_OK)
         status = m.ntlm ? ops[op].ntlm(&m) : ops[op].krb5(&m);
@@ -871,6 +876,8 @@ static SECURITY_STATUS msg_call(enum op op, PCtxtHandle phContext, PSecBufferDes
         *pfQOP = m.qop;
     PSecBuffer token = m.one[PART_TOKEN];
     msg_trace(&m, status, ops[op].makes_token ? m.token_len : token ? token->cbBuffer : 0);
+out:
+    context_put(m.ctx);
     return status;
 }
 

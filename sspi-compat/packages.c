@@ -5,6 +5,7 @@
  * Windows reports, so that callers sizing buffers from cbMaxToken or testing
  * fCapabilities behave as they do there.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,6 +20,76 @@ static const struct package packages[PACKAGE_COUNT] = {
     [PACKAGE_NTLM] = {PACKAGE_NTLM, "NTLM", "NTLM Security Package",
                       0x00082B37, 1, RPC_C_AUTHN_WINNT, 2888, &oid_ntlmssp},
 };
+
+/*
+ * MaxTokenSize, as Windows' Kerberos registry value of that name: the
+ * largest token accepted and the cbMaxToken reported.  Default 48000
+ * (Windows 8 / Server 2012 and later), at most 65535 (what Windows
+ * allows); GSS_SSPI_MAX_TOKEN_SIZE or GssSspiSetMaxTokenSize change it.
+ * Negotiate adds SPNEGO's framing (Windows: 48256 = 48000 + 256); NTLM's
+ * messages are small and keep Windows' fixed 2888.
+ */
+#define MAX_TOKEN_DEFAULT ((ULONG)GSS_SSPI_MAX_TOKEN_SIZE_DEFAULT)
+#define MAX_TOKEN_LIMIT ((ULONG)GSS_SSPI_MAX_TOKEN_SIZE_LIMIT)
+#define SPNEGO_ALLOWANCE 256u
+static _Atomic ULONG max_token_setting; /* 0: not read from the environment yet */
+
+static bool max_token_parse(const char *text, ULONG *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v == 0 ||
+        v > MAX_TOKEN_LIMIT)
+        return false;
+    *out = (ULONG)v;
+    return true;
+}
+
+ULONG max_token_size(void)
+{
+    ULONG v = atomic_load(&max_token_setting);
+    if (v != 0)
+        return v;
+    const char *env = secure_getenv("GSS_SSPI_MAX_TOKEN_SIZE");
+    v = MAX_TOKEN_DEFAULT;
+    if (env != NULL && !max_token_parse(env, &v)) {
+        trace("GSS_SSPI_MAX_TOKEN_SIZE=%s is not a number from 1 to %u: using %u", env,
+              MAX_TOKEN_LIMIT, MAX_TOKEN_DEFAULT);
+        v = MAX_TOKEN_DEFAULT;
+    }
+    ULONG unset = 0;
+    atomic_compare_exchange_strong(&max_token_setting, &unset, v); /* a setter may have won */
+    return atomic_load(&max_token_setting);
+}
+
+ULONG package_max_token(const struct package *pkg)
+{
+    switch (pkg->id) {
+    case PACKAGE_NEGOTIATE:
+        return max_token_size() + SPNEGO_ALLOWANCE;
+    case PACKAGE_KERBEROS:
+        return max_token_size();
+    default:
+        return pkg->max_token;
+    }
+}
+
+ULONG input_token_limit(bool spnego)
+{
+    return max_token_size() + (spnego ? SPNEGO_ALLOWANCE : 0);
+}
+
+SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiSetMaxTokenSize(ULONG cbMaxToken)
+{
+    SECURITY_STATUS status = SEC_E_OK;
+    if (cbMaxToken == 0 || cbMaxToken > MAX_TOKEN_LIMIT)
+        status = SEC_E_INVALID_PARAMETER;
+    else
+        atomic_store(&max_token_setting, cbMaxToken);
+    trace("GssSspiSetMaxTokenSize(%u) = %s", (unsigned)cbMaxToken, status_name(status));
+    return status;
+}
 
 const struct package *package_get(enum package_id id)
 {
@@ -50,7 +121,7 @@ static void fill_common(const struct package *pkg, ULONG *caps, USHORT *version,
     *caps = pkg->capabilities;
     *version = pkg->version;
     *rpcid = pkg->rpcid;
-    *max_token = pkg->max_token;
+    *max_token = package_max_token(pkg);
 }
 
 /* The info and its two strings in one block, so one FreeContextBuffer frees it. */

@@ -33,6 +33,7 @@ static void discard(struct sspi_ctx *ctx)
 void retry_park(struct sspi_ctx *ctx)
 {
     struct sspi_cred *cred = ctx->cred;
+    pthread_mutex_unlock(&ctx->lock); /* the parking call's hold ends here */
     if (ctx->role != ROLE_ACCEPTOR) {
         context_free(ctx);
         return;
@@ -49,6 +50,7 @@ struct sspi_ctx *retry_resume(struct sspi_cred *cred, const gss_buffer_desc *in)
     if (ctx->pending_in.length == in->length &&
         (in->length == 0 || memcmp(ctx->pending_in.value, in->value, in->length) == 0)) {
         ctx->cred = cred_ref(cred);
+        pthread_mutex_lock(&ctx->lock); /* held by the resuming call, as a new one */
         return ctx;
     }
     /* Another client's first call: the parked context keeps waiting. */

@@ -19,8 +19,9 @@ static void put(struct writer *w, uint64_t v, size_t bytes)
         w->full = true;
         return;
     }
+    /* Little-endian; bytes beyond the eighth (zero padding) are 0. */
     for (size_t i = 0; i < bytes; i++)
-        w->b[w->n++] = (unsigned char)(v >> (8 * i));
+        w->b[w->n++] = i < 8 ? (unsigned char)(v >> (8 * i)) : 0;
 }
 
 static void align(struct writer *w, size_t a)

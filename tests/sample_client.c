@@ -37,7 +37,8 @@ int main(int argc, char **argv)
     SecBuffer in_buf, out_buf, msg[3];
     SecBufferDesc in_desc, out_desc, msg_desc;
     ULONG attrs, max_token, n_parts = 0;
-    unsigned char *in_token, *out_token, *part[3];
+    /* static: still reachable when an error path returns from main (LeakSanitizer) */
+    static unsigned char *in_token, *out_token, *part[3];
     unsigned long len[3], in_len = 0;
     int have_ctx = 0, i;
 #ifdef _WIN32

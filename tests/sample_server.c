@@ -60,7 +60,8 @@ int main(int argc, char **argv)
     SecBufferDesc in_desc, out_desc, msg_desc;
     SecPkgContext_Sizes sizes;
     ULONG attrs, max_token;
-    unsigned char *in_token, *out_token, *sealed;
+    /* static: still reachable when an error path returns from main (LeakSanitizer) */
+    static unsigned char *in_token, *out_token, *sealed;
     unsigned long len;
     char user[256], text[512];
     int have_ctx = 0, i;

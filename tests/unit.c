@@ -144,22 +144,64 @@ END_TEST
 /* handles                                                                   */
 /* ======================================================================== */
 
+/* A lookup with its reference given back at once. */
+static void *peek(enum handle_kind kind, const SecHandle *h)
+{
+    uint32_t id;
+    void *obj = handle_get(kind, h, &id);
+    handle_put(id);
+    return obj;
+}
+
+static int destroyed;
+static void count_destroy(void *obj)
+{
+    (void)obj;
+    destroyed++;
+}
+
+/* A call's reference keeps the object alive across a delete; the last one
+ * out destroys it, and only then is the slot reused. */
+START_TEST(test_handles_reference_outlives_delete)
+{
+    int obj;
+    SecHandle h, h2;
+    uint32_t id1, id2, hold;
+    destroyed = 0;
+    ck_assert_int_eq(handle_new(HANDLE_CTX, &obj, count_destroy, true, &h, &hold), SEC_E_OK);
+    ck_assert_ptr_eq(handle_get(HANDLE_CTX, &h, &id1), &obj);
+    ck_assert_ptr_eq(handle_get(HANDLE_CTX, &h, &id2), &obj);
+    ck_assert(handle_release(HANDLE_CTX, &h));
+    ck_assert_ptr_null(peek(HANDLE_CTX, &h)); /* dead for new lookups */
+    ck_assert(!handle_release(HANDLE_CTX, &h));
+    handle_put(id1);
+    handle_put(hold);
+    ck_assert_int_eq(destroyed, 0); /* one call still in */
+    ck_assert_int_eq(handle_new(HANDLE_CTX, &obj, NULL, false, &h2, NULL), SEC_E_OK);
+    ck_assert_msg(h2.dwLower != h.dwLower, "a slot in use was reused");
+    handle_put(id2);
+    ck_assert_int_eq(destroyed, 1);
+    ck_assert(handle_release(HANDLE_CTX, &h2));
+    ck_assert_int_eq(destroyed, 1); /* no destroy function given */
+}
+END_TEST
+
 START_TEST(test_handles_lifecycle)
 {
     int obj;
     SecHandle h = {0, 0};
-    ck_assert_int_eq(handle_new(HANDLE_CRED, &obj, &h), SEC_E_OK);
-    ck_assert_ptr_eq(handle_get(HANDLE_CRED, &h), &obj);
+    ck_assert_int_eq(handle_new(HANDLE_CRED, &obj, NULL, false, &h, NULL), SEC_E_OK);
+    ck_assert_ptr_eq(peek(HANDLE_CRED, &h), &obj);
     /* kind mismatch: a credential handle is not a context handle */
-    ck_assert_ptr_null(handle_get(HANDLE_CTX, &h));
-    ck_assert_ptr_null(handle_release(HANDLE_CTX, &h));
-    ck_assert_ptr_eq(handle_get(HANDLE_CRED, &h), &obj); /* still valid */
-    ck_assert_ptr_null(handle_get(HANDLE_CRED, NULL));
+    ck_assert_ptr_null(peek(HANDLE_CTX, &h));
+    ck_assert(!handle_release(HANDLE_CTX, &h));
+    ck_assert_ptr_eq(peek(HANDLE_CRED, &h), &obj); /* still valid */
+    ck_assert_ptr_null(peek(HANDLE_CRED, NULL));
 
-    ck_assert_ptr_eq(handle_release(HANDLE_CRED, &h), &obj);
-    ck_assert_ptr_null(handle_get(HANDLE_CRED, &h));
-    ck_assert_ptr_null(handle_release(HANDLE_CRED, &h)); /* twice */
-    ck_assert_ptr_null(handle_get(HANDLE_CRED, &h));
+    ck_assert(handle_release(HANDLE_CRED, &h));
+    ck_assert_ptr_null(peek(HANDLE_CRED, &h));
+    ck_assert(!handle_release(HANDLE_CRED, &h)); /* twice */
+    ck_assert_ptr_null(peek(HANDLE_CRED, &h));
 }
 END_TEST
 
@@ -190,16 +232,16 @@ START_TEST(test_handles_invalid)
     const struct bad_handle_case *c = &bad_handle_cases[_i];
     int obj;
     SecHandle valid, h;
-    ck_assert_int_eq(handle_new(HANDLE_CTX, &obj, &valid), SEC_E_OK);
+    ck_assert_int_eq(handle_new(HANDLE_CTX, &obj, NULL, false, &valid, NULL), SEC_E_OK);
     h.dwLower = c->lower_mode == BH_ABS ? c->lower : valid.dwLower ^ c->lower;
     h.dwUpper = c->upper_mode == BH_ABS ? c->upper : valid.dwUpper ^ c->upper;
-    ck_assert_msg(handle_get(HANDLE_CTX, &h) == NULL, "%s: {%#lx, %#lx} accepted", c->name,
+    ck_assert_msg(peek(HANDLE_CTX, &h) == NULL, "%s: {%#lx, %#lx} accepted", c->name,
                   (unsigned long)h.dwLower, (unsigned long)h.dwUpper);
-    ck_assert_msg(handle_get(HANDLE_CRED, &h) == NULL, "%s: accepted as CRED", c->name);
-    ck_assert_msg(handle_release(HANDLE_CTX, &h) == NULL, "%s: released", c->name);
+    ck_assert_msg(peek(HANDLE_CRED, &h) == NULL, "%s: accepted as CRED", c->name);
+    ck_assert_msg(!handle_release(HANDLE_CTX, &h), "%s: released", c->name);
     /* the valid handle was not harmed by the attempts */
-    ck_assert_ptr_eq(handle_get(HANDLE_CTX, &valid), &obj);
-    ck_assert_ptr_eq(handle_release(HANDLE_CTX, &valid), &obj);
+    ck_assert_ptr_eq(peek(HANDLE_CTX, &valid), &obj);
+    ck_assert(handle_release(HANDLE_CTX, &valid));
 }
 END_TEST
 
@@ -207,25 +249,25 @@ START_TEST(test_handles_reuse_generation)
 {
     int a, b;
     SecHandle h1, h2;
-    ck_assert_int_eq(handle_new(HANDLE_CTX, &a, &h1), SEC_E_OK);
-    ck_assert_ptr_eq(handle_release(HANDLE_CTX, &h1), &a);
-    ck_assert_int_eq(handle_new(HANDLE_CTX, &b, &h2), SEC_E_OK);
+    ck_assert_int_eq(handle_new(HANDLE_CTX, &a, NULL, false, &h1, NULL), SEC_E_OK);
+    ck_assert(handle_release(HANDLE_CTX, &h1));
+    ck_assert_int_eq(handle_new(HANDLE_CTX, &b, NULL, false, &h2, NULL), SEC_E_OK);
     /* the freed slot is the one reused next: otherwise this test proves nothing */
     ck_assert_msg(h2.dwLower == h1.dwLower, "slot not reused (%lu then %lu)",
                   (unsigned long)h1.dwLower, (unsigned long)h2.dwLower);
     ck_assert_msg(h2.dwUpper != h1.dwUpper, "same dwUpper after reuse: stale handle revived");
-    ck_assert_ptr_null(handle_get(HANDLE_CTX, &h1));
-    ck_assert_ptr_null(handle_release(HANDLE_CTX, &h1));
-    ck_assert_ptr_eq(handle_get(HANDLE_CTX, &h2), &b);
+    ck_assert_ptr_null(peek(HANDLE_CTX, &h1));
+    ck_assert(!handle_release(HANDLE_CTX, &h1));
+    ck_assert_ptr_eq(peek(HANDLE_CTX, &h2), &b);
 
     /* same slot reused as the other kind: the old context handle stays dead */
-    ck_assert_ptr_eq(handle_release(HANDLE_CTX, &h2), &b);
+    ck_assert(handle_release(HANDLE_CTX, &h2));
     SecHandle h3;
-    ck_assert_int_eq(handle_new(HANDLE_CRED, &a, &h3), SEC_E_OK);
-    ck_assert_ptr_null(handle_get(HANDLE_CTX, &h2));
-    ck_assert_ptr_null(handle_get(HANDLE_CTX, &h3));
-    ck_assert_ptr_eq(handle_get(HANDLE_CRED, &h3), &a);
-    ck_assert_ptr_eq(handle_release(HANDLE_CRED, &h3), &a);
+    ck_assert_int_eq(handle_new(HANDLE_CRED, &a, NULL, false, &h3, NULL), SEC_E_OK);
+    ck_assert_ptr_null(peek(HANDLE_CTX, &h2));
+    ck_assert_ptr_null(peek(HANDLE_CTX, &h3));
+    ck_assert_ptr_eq(peek(HANDLE_CRED, &h3), &a);
+    ck_assert(handle_release(HANDLE_CRED, &h3));
 }
 END_TEST
 
@@ -246,7 +288,7 @@ START_TEST(test_handles_many)
     static int objs[MANY_HANDLES];
     static SecHandle h[MANY_HANDLES], sorted[MANY_HANDLES];
     for (size_t i = 0; i < MANY_HANDLES; i++)
-        ck_assert_int_eq(handle_new(i % 2 ? HANDLE_CTX : HANDLE_CRED, &objs[i], &h[i]), SEC_E_OK);
+        ck_assert_int_eq(handle_new(i % 2 ? HANDLE_CTX : HANDLE_CRED, &objs[i], NULL, false, &h[i], NULL), SEC_E_OK);
     memcpy(sorted, h, sizeof(h));
     qsort(sorted, MANY_HANDLES, sizeof(sorted[0]), cmp_handle);
     for (size_t i = 1; i < MANY_HANDLES; i++)
@@ -254,22 +296,22 @@ START_TEST(test_handles_many)
     for (size_t i = 0; i < MANY_HANDLES; i++) {
         enum handle_kind kind = i % 2 ? HANDLE_CTX : HANDLE_CRED;
         enum handle_kind other = i % 2 ? HANDLE_CRED : HANDLE_CTX;
-        ck_assert_ptr_eq(handle_get(kind, &h[i]), &objs[i]);
-        ck_assert_ptr_null(handle_get(other, &h[i]));
+        ck_assert_ptr_eq(peek(kind, &h[i]), &objs[i]);
+        ck_assert_ptr_null(peek(other, &h[i]));
     }
     /* release every other one; the rest stay valid */
     for (size_t i = 0; i < MANY_HANDLES; i += 2)
-        ck_assert_ptr_eq(handle_release(HANDLE_CRED, &h[i]), &objs[i]);
+        ck_assert(handle_release(HANDLE_CRED, &h[i]));
     for (size_t i = 0; i < MANY_HANDLES; i++) {
         if (i % 2)
-            ck_assert_ptr_eq(handle_get(HANDLE_CTX, &h[i]), &objs[i]);
+            ck_assert_ptr_eq(peek(HANDLE_CTX, &h[i]), &objs[i]);
         else
-            ck_assert_ptr_null(handle_get(HANDLE_CRED, &h[i]));
+            ck_assert_ptr_null(peek(HANDLE_CRED, &h[i]));
     }
     for (size_t i = 1; i < MANY_HANDLES; i += 2)
-        ck_assert_ptr_eq(handle_release(HANDLE_CTX, &h[i]), &objs[i]);
+        ck_assert(handle_release(HANDLE_CTX, &h[i]));
     for (size_t i = 0; i < MANY_HANDLES; i++)
-        ck_assert_ptr_null(handle_get(i % 2 ? HANDLE_CTX : HANDLE_CRED, &h[i]));
+        ck_assert_ptr_null(peek(i % 2 ? HANDLE_CTX : HANDLE_CRED, &h[i]));
 }
 END_TEST
 
@@ -1508,6 +1550,7 @@ static Suite *unit_suite(void)
 
     tc = tcase(s, "handles");
     tcase_add_test(tc, test_handles_lifecycle);
+    tcase_add_test(tc, test_handles_reference_outlives_delete);
     LOOP(tc, test_handles_invalid, bad_handle_cases);
     tcase_add_test(tc, test_handles_reuse_generation);
     tcase_add_test(tc, test_handles_many);

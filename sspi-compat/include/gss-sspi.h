@@ -87,6 +87,17 @@ SECURITY_STATUS SEC_ENTRY GssSspiSetCredentialsPolicy(PCredHandle phCredential,
                                                       const GSS_SSPI_POLICY *pPolicy);
 
 /*
+ * MaxTokenSize, process-wide, as Windows' Kerberos registry value: input
+ * tokens larger than this (Negotiate: 256 bytes more, for SPNEGO's framing)
+ * fail with SEC_E_INVALID_TOKEN, and cbMaxToken of Kerberos and Negotiate
+ * follows it.  1 to 65535 (else SEC_E_INVALID_PARAMETER); default 48000, or
+ * the environment variable GSS_SSPI_MAX_TOKEN_SIZE read at first use.
+ */
+#define GSS_SSPI_MAX_TOKEN_SIZE_DEFAULT 48000
+#define GSS_SSPI_MAX_TOKEN_SIZE_LIMIT 65535
+SECURITY_STATUS SEC_ENTRY GssSspiSetMaxTokenSize(ULONG cbMaxToken);
+
+/*
  * The token of QuerySecurityContextToken: who the client of an established
  * acceptor context is, taken when QuerySecurityContextToken runs (it
  * outlives the context).  Windows code reads an access token with

@@ -232,6 +232,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct sspi_ctx *ctx = context_lookup(&h);
         FUZZ_CHECK(ctx != NULL && ctx->gss != GSS_C_NO_CONTEXT);
         void *gss = ctx->gss; /* the mechglue's context, freed by delete */
+        context_put(ctx);     /* the lookup's reference */
         FUZZ_CHECK(DeleteSecurityContext(&h) == SEC_E_OK);
         FUZZ_CHECK(__asan_address_is_poisoned(gss));
     }
