@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -375,6 +376,8 @@ struct entry {
     off_t size;
     struct timespec mtime, ctime; /* ctime: chmod and chown reload too */
     _Atomic time_t checked;
+    uid_t fsuid; /* the file-system ids the file was checked with */
+    gid_t fsgid;
     struct policy *policy;
     struct entry *older; /* kept for contexts that still point at them */
 };
@@ -437,6 +440,15 @@ out:
     return p;
 }
 
+/* The file-system ids this thread opens files with.  setfs[ug]id(-1) change
+ * nothing and return the current id; raw calls, since these ids are per
+ * thread (ImpersonateSecurityContext switches only the calling thread's). */
+static void thread_fs_ids(uid_t *uid, gid_t *gid)
+{
+    *uid = (uid_t)syscall(SYS_setfsuid, (uid_t)-1);
+    *gid = (gid_t)syscall(SYS_setfsgid, (gid_t)-1);
+}
+
 static struct entry *entry_new(const char *path, struct policy *p, bool exists,
                                const struct stat *st, time_t now)
 {
@@ -454,6 +466,7 @@ static struct entry *entry_new(const char *path, struct policy *p, bool exists,
         e->ctime = st->st_ctim;
     }
     atomic_store_explicit(&e->checked, now, memory_order_relaxed);
+    thread_fs_ids(&e->fsuid, &e->fsgid);
     e->policy = p;
     return e;
 }
@@ -470,6 +483,15 @@ const struct policy *policy_current(void)
          * policy they have meanwhile. */
         time_t seen = atomic_load_explicit(&e->checked, memory_order_relaxed);
         if (seen == now || !atomic_compare_exchange_strong(&e->checked, &seen, now))
+            return e->policy;
+        /* A thread that impersonates a client sees the file with the
+         * client's rights: it would refuse (or reload) the policy for the
+         * whole process.  It keeps the policy; a thread with the loader's
+         * ids looks at the file in a later second. */
+        uid_t fsuid;
+        gid_t fsgid;
+        thread_fs_ids(&fsuid, &fsgid);
+        if (fsuid != e->fsuid || fsgid != e->fsgid)
             return e->policy;
     }
     struct stat st;

@@ -4,10 +4,17 @@
  * the audit line's escaping.  Hostile input must never crash or overrun.
  */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "mech_internal.h"
 #include "testdata.h"
@@ -88,6 +95,67 @@ START_TEST(policy_refused_names_line)
     ck_assert_msg(strncmp(p->error, bad_policies[_i].error, strlen(bad_policies[_i].error)) == 0,
                   "got \"%s\"", p->error);
     policy_free(p);
+}
+END_TEST
+
+/* A thread that impersonates a client (its file-system ids switched, as
+ * ImpersonateSecurityContext does) and happens to run the once-a-second look
+ * at the policy file sees it with the client's rights.  It must keep the
+ * policy in force, not refuse it for every acceptor of the process. */
+struct fs_probe {
+    const char *path;
+    bool valid;
+    enum ntlm_mode ntlm;
+    int open_errno;
+};
+
+static void *as_nobody(void *arg)
+{
+    struct fs_probe *probe = arg;
+    syscall(SYS_setfsgid, (gid_t)65534);
+    syscall(SYS_setfsuid, (uid_t)65534);
+    int fd = open(probe->path, O_RDONLY);
+    probe->open_errno = fd < 0 ? errno : 0;
+    if (fd >= 0)
+        close(fd);
+    time_t start = time(NULL);
+    while (time(NULL) == start) /* the next second: this thread does the look */
+        usleep(10000);
+    const struct policy *p = policy_current();
+    probe->valid = p->valid;
+    probe->ntlm = p->ntlm;
+    return NULL;
+}
+
+START_TEST(policy_kept_by_impersonating_thread)
+{
+    if (geteuid() != 0) {
+        printf("SKIP: policy_kept_by_impersonating_thread: switching file-system ids needs root\n");
+        return;
+    }
+    char dir[] = "/tmp/gss-sspi-policy.XXXXXX", path[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir)); /* 0700: nobody cannot look inside */
+    snprintf(path, sizeof(path), "%s/negotiate.conf", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("ntlm = deny\n", f);
+    fclose(f);
+    ck_assert_int_eq(chmod(path, 0644), 0);
+    setenv(GSS_SSPI_NEGOTIATE_CONF_ENV, path, 1);
+    const struct policy *p = policy_current();
+    ck_assert(p->valid);
+    ck_assert_int_eq(p->ntlm, NTLM_DENY);
+
+    struct fs_probe probe = {.path = path};
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, as_nobody, &probe), 0);
+    ck_assert_int_eq(pthread_join(thread, NULL), 0);
+    ck_assert_int_eq(probe.open_errno, EACCES); /* the file is out of its reach */
+    ck_assert(probe.valid);
+    ck_assert_int_eq(probe.ntlm, NTLM_DENY);
+    ck_assert(policy_current()->valid);
+    unlink(path);
+    rmdir(dir);
 }
 END_TEST
 
@@ -373,6 +441,7 @@ int main(void)
     tcase_add_loop_test(tc, policy_refused_names_line, 0,
                         sizeof(bad_policies) / sizeof(bad_policies[0]));
     tcase_add_test(tc, policy_hostile_bytes);
+    tcase_add_test(tc, policy_kept_by_impersonating_thread);
     tcase_add_test(tc, ntlm_versions);
     tcase_add_test(tc, ntlm_hostile);
     tcase_add_test(tc, ntlm_spec_vectors);
