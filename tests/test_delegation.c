@@ -278,6 +278,19 @@ START_TEST(impersonation_uses_delegated_credential)
 }
 END_TEST
 
+/* A forwardable-tickets krb5.conf layer (KRB5_CONFIG gets it); the caller
+ * unlinks *layer. */
+static void forwardable_tickets(char *layer)
+{
+    static char conf[1024];
+    int fd = mkstemp(layer);
+    ck_assert_int_ge(fd, 0);
+    ck_assert(write(fd, "[libdefaults]\n    forwardable = true\n", 37) == 37);
+    close(fd);
+    snprintf(conf, sizeof(conf), "%s:%s", getenv("KRB5_CONFIG"), layer);
+    setenv("KRB5_CONFIG", conf, 1);
+}
+
 /* Protocol transition: the front end vouches for a user it authenticated by
  * other means (S4U2Self, with its own keytab), then calls the back end as
  * that user (S4U2Proxy).  With the realm's default DB2 database MIT's KDC
@@ -294,13 +307,8 @@ START_TEST(protocol_transition)
     ck_assert_ptr_nonnull(kt);
     /* Forwardable tickets for the service (its TGT, hence its evidence
      * tickets): what the KDC then decides is delegation policy alone. */
-    char layer[] = "/tmp/gss-sspi-forwardable.XXXXXX", conf[1024];
-    int fd = mkstemp(layer);
-    ck_assert_int_ge(fd, 0);
-    ck_assert(write(fd, "[libdefaults]\n    forwardable = true\n", 37) == 37);
-    close(fd);
-    snprintf(conf, sizeof(conf), "%s:%s", getenv("KRB5_CONFIG"), layer);
-    setenv("KRB5_CONFIG", conf, 1);
+    char layer[] = "/tmp/gss-sspi-forwardable.XXXXXX";
+    forwardable_tickets(layer);
     setenv("KRB5_CLIENT_KTNAME", kt, 1);
     setenv("KRB5CCNAME", "MEMORY:gss-sspi-test-front-end", 1);
     char spn[256];
@@ -352,6 +360,56 @@ START_TEST(protocol_transition)
 }
 END_TEST
 
+/* Constrained delegation the way Windows does it: the client does not
+ * delegate (a forwardable ticket, no ISC_REQ_DELEGATE), the front end has
+ * its client keytab (its own TGT) and uses the client's service ticket as
+ * evidence (S4U2Proxy).  No ASC_RET_DELEGATE (nothing was delegated), yet
+ * the delegated-credential call and the back end see the client where the
+ * KDC allows it (LDAP KDB: HTTP/server -> HTTP/other); any other target,
+ * and every target with DB2, is SEC_E_DELEGATION_POLICY. */
+START_TEST(constrained_from_service_ticket)
+{
+    struct front f;
+    CredHandle as_client;
+    TimeStamp ts;
+    char layer[] = "/tmp/gss-sspi-forwardable.XXXXXX";
+    forwardable_tickets(layer);
+    setenv("KRB5_CLIENT_KTNAME", getenv("KRB5_KTNAME"), 1);
+    char *alice = krb5_user_name(realm_env("GSS_SSPI_TEST_USER"));
+    front_accept(packages[_i], false, &f);
+    ck_assert_msg(!(f.attrs & ASC_RET_DELEGATE), "ASC_RET 0x%x", (unsigned)f.attrs);
+    ck_assert_int_eq(GssSspiAcquireDelegatedCredentialsHandle(&f.ctx, packages[_i], &as_client,
+                                                              &ts),
+                     SEC_E_OK);
+    assert_credential_of(&as_client, alice);
+    bool ldap = strcmp(realm_env("GSS_SSPI_TEST_KDB"), "ldap") == 0;
+    if (ldap) {
+        OM_uint32 minor;
+        gss_cred_id_t back = back_end_credential();
+        char *seen = back_end_authenticates(&as_client, back);
+        ck_assert_str_eq(seen, alice);
+        free(seen);
+        gss_release_cred(&minor, &back);
+    }
+    char target[256];
+    snprintf(target, sizeof(target), "%s", ldap ? "host/server.gss-sspi.test"
+                                                : realm_env("GSS_SSPI_TEST_SPN_OTHER"));
+    SecBuffer ob = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+    CtxtHandle ctx;
+    ULONG attrs;
+    SECURITY_STATUS s = InitializeSecurityContextA(
+        &as_client, NULL, target, ISC_REQ_MUTUAL_AUTH | ISC_REQ_ALLOCATE_MEMORY, 0,
+        SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attrs, &ts);
+    ck_assert_msg(s == SEC_E_DELEGATION_POLICY, "S4U2Proxy to %s (%s KDB): 0x%08x", target,
+                  realm_env("GSS_SSPI_TEST_KDB"), (unsigned)s);
+    FreeCredentialsHandle(&as_client);
+    front_done(&f);
+    free(alice);
+    unlink(layer);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("delegation");
@@ -363,6 +421,7 @@ int main(void)
                      "switching ids needs root (ImpersonateSecurityContext refuses; the "
                      "explicit call is covered)");
     tcase_add_loop_test(tc, protocol_transition, 0, 2);
+    tcase_add_loop_test(tc, constrained_from_service_ticket, 0, 2);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
