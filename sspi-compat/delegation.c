@@ -163,6 +163,19 @@ OM_uint32 delegation_acquire_acceptor(struct sspi_cred *cred, gss_name_t name,
         }
         major = gss_acquire_cred_from(minor, name, GSS_C_INDEFINITE, mechs, GSS_C_BOTH, &store,
                                       &cred->acceptor, NULL, NULL);
+        /* The mechglue succeeds if any mechanism does: without a Kerberos
+         * element of both usages (NTLM alone took it) this credential would
+         * lose Kerberos, so it is the accept-only one after all. */
+        gss_cred_usage_t usage = GSS_C_ACCEPT;
+        if (!GSS_ERROR(major) &&
+            GSS_ERROR(gss_inquire_cred_by_mech(minor, cred->acceptor, &oid_krb5, NULL, NULL, NULL,
+                                               &usage)))
+            usage = GSS_C_ACCEPT;
+        if (!GSS_ERROR(major) && usage != GSS_C_BOTH) {
+            OM_uint32 ignored;
+            gss_release_cred(&ignored, &cred->acceptor);
+            major = GSS_S_NO_CRED;
+        }
         if (GSS_ERROR(major)) {
             char *text = status_gss_text(major, *minor, &oid_krb5);
             trace("AcquireCredentialsHandle(%s, inbound): no TGT of the service from %s, so no "

@@ -422,6 +422,23 @@ START_TEST(constrained_from_service_ticket)
 }
 END_TEST
 
+/* A client keytab that gives the service no TGT: the inbound credential is
+ * accept-only (traced), authentication unchanged, nothing to delegate. */
+START_TEST(no_service_tgt_accept_only)
+{
+    struct front f;
+    CredHandle as_client;
+    TimeStamp ts;
+    setenv("KRB5_CLIENT_KTNAME", "FILE:/nonexistent/gss-sspi-no-client.keytab", 1);
+    front_accept(packages[_i], false, &f);
+    ck_assert_msg(!(f.attrs & ASC_RET_DELEGATE), "ASC_RET 0x%x", (unsigned)f.attrs);
+    ck_assert_int_eq(GssSspiAcquireDelegatedCredentialsHandle(&f.ctx, packages[_i], &as_client,
+                                                              &ts),
+                     SEC_E_NO_CREDENTIALS);
+    front_done(&f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("delegation");
@@ -434,6 +451,7 @@ int main(void)
                      "explicit call is covered)");
     tcase_add_loop_test(tc, protocol_transition, 0, 2);
     tcase_add_loop_test(tc, constrained_from_service_ticket, 0, 2);
+    tcase_add_loop_test(tc, no_service_tgt_accept_only, 0, 2);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
