@@ -142,14 +142,17 @@ static gss_OID_desc oid_get_cred_impersonator = {
  * credential, with which InitializeSecurityContext asks the KDC for
  * S4U2Proxy.  The service gets its TGT with its client keytab
  * (KRB5_CLIENT_KTNAME), kept in a MEMORY: cache of this credential, never
- * in the user's cache; without one, or for NTLM, the acceptor is
- * accept-only, as before. */
+ * in the user's cache; without one, or for NTLM and Negotiate, the
+ * acceptor is accept-only, as before. */
 OM_uint32 delegation_acquire_acceptor(struct sspi_cred *cred, gss_name_t name,
                                       gss_OID_set mechs, OM_uint32 *minor)
 {
     OM_uint32 major = GSS_S_NO_CRED;
     const char *client_keytab = secure_getenv("KRB5_CLIENT_KTNAME");
-    if (cred->pkg->id != PACKAGE_NTLM && client_keytab != NULL && client_keytab[0] != '\0') {
+    /* Kerberos only: a Negotiate acceptor of usage BOTH gives gss-ntlmssp an
+     * element of both usages, and its acceptor then crashes on NTLM clients
+     * (gss-ntlmssp 1.2, seen in test_handshake). */
+    if (cred->pkg->id == PACKAGE_KERBEROS && client_keytab != NULL && client_keytab[0] != '\0') {
         char ccache[96];
         snprintf(ccache, sizeof(ccache), "MEMORY:gss-sspi-acceptor-%p-%u", (void *)cred,
                  atomic_fetch_add(&ccache_serial, 1));
