@@ -255,8 +255,8 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
     ctx->peer = peer;
     gss_release_cred(&ignored, &ctx->delegated);
     ctx->delegated = delegated;
-    /* ASC_RET_DELEGATE only with a credential to act on (Windows likewise). */
-    if (delegated == GSS_C_NO_CREDENTIAL)
+    /* ASC_RET_DELEGATE only for a forwarded TGT (Windows likewise; delegation.c). */
+    if (!delegation_forwarded(delegated))
         ctx->gss_flags &= ~(OM_uint32)GSS_C_DELEG_FLAG;
     timestamp_from_lifetime(time_rec, &ctx->expiry);
     status = check_policy(ctx);

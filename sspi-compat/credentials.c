@@ -184,8 +184,7 @@ static SECURITY_STATUS acquire_acceptor(struct sspi_cred *cred, const char *prin
         if (status != SEC_E_OK)
             return status;
     }
-    major = gss_acquire_cred(&minor, name, GSS_C_INDEFINITE, &mechs, GSS_C_ACCEPT, &cred->acceptor,
-                             NULL, NULL);
+    major = delegation_acquire_acceptor(cred, name, &mechs, &minor);
     if (GSS_ERROR(major)) {
         char *text = status_gss_text(major, minor, GSS_C_NO_OID);
         trace("AcquireCredentialsHandle(%s, inbound, %s): %s", cred->pkg->name,

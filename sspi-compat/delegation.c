@@ -15,6 +15,7 @@
  * (never a file another user could read), which the credential handle owns
  * and destroys when it goes.
  */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,82 @@ SECURITY_STATUS delegation_initiator(struct sspi_cred *cred, bool default_identi
         status = copy_delegated(cred, ctx->delegated, time_rec);
     context_put(ctx);
     return status;
+}
+
+/* MIT's GSS_KRB5_GET_CRED_IMPERSONATOR (not in its public headers). */
+static gss_OID_desc oid_get_cred_impersonator = {
+    11, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x0e"};
+
+/* Constrained delegation without a forwarded TGT, as Windows does it: MIT's
+ * acceptor, when its credential also holds the service's own TGT (usage
+ * GSS_C_BOTH), hands back the client's service ticket as an "impersonator"
+ * credential, with which InitializeSecurityContext asks the KDC for
+ * S4U2Proxy.  The service gets its TGT with its client keytab
+ * (KRB5_CLIENT_KTNAME), kept in a MEMORY: cache of this credential, never
+ * in the user's cache; without one, or for NTLM and Negotiate, the
+ * acceptor is accept-only, as before. */
+OM_uint32 delegation_acquire_acceptor(struct sspi_cred *cred, gss_name_t name,
+                                      gss_OID_set mechs, OM_uint32 *minor)
+{
+    OM_uint32 major = GSS_S_NO_CRED;
+    const char *client_keytab = secure_getenv("KRB5_CLIENT_KTNAME");
+    /* Kerberos only: a Negotiate acceptor of usage BOTH gives gss-ntlmssp an
+     * element of both usages, and its acceptor then crashes on NTLM clients
+     * (gss-ntlmssp 1.2, seen in test_handshake). */
+    if (cred->pkg->id == PACKAGE_KERBEROS && client_keytab != NULL && client_keytab[0] != '\0') {
+        char ccache[96];
+        snprintf(ccache, sizeof(ccache), "MEMORY:gss-sspi-acceptor-%p-%u", (void *)cred,
+                 atomic_fetch_add(&ccache_serial, 1));
+        gss_key_value_element_desc elements[] = {{"client_keytab", client_keytab},
+                                                 {"ccache", ccache}};
+        gss_key_value_set_desc store = {2, elements};
+        cred->delegated_ccache = strdup(ccache);
+        if (cred->delegated_ccache == NULL) {
+            *minor = ENOMEM;
+            return GSS_S_FAILURE;
+        }
+        major = gss_acquire_cred_from(minor, name, GSS_C_INDEFINITE, mechs, GSS_C_BOTH, &store,
+                                      &cred->acceptor, NULL, NULL);
+        /* The mechglue succeeds if any mechanism does: without a Kerberos
+         * element of both usages (NTLM alone took it) this credential would
+         * lose Kerberos, so it is the accept-only one after all. */
+        gss_cred_usage_t usage = GSS_C_ACCEPT;
+        if (!GSS_ERROR(major) &&
+            GSS_ERROR(gss_inquire_cred_by_mech(minor, cred->acceptor, &oid_krb5, NULL, NULL, NULL,
+                                               &usage)))
+            usage = GSS_C_ACCEPT;
+        if (!GSS_ERROR(major) && usage != GSS_C_BOTH) {
+            OM_uint32 ignored;
+            gss_release_cred(&ignored, &cred->acceptor);
+            major = GSS_S_NO_CRED;
+        }
+        if (GSS_ERROR(major)) {
+            char *text = status_gss_text(major, *minor, &oid_krb5);
+            trace("AcquireCredentialsHandle(%s, inbound): no TGT of the service from %s, so no "
+                  "constrained delegation from service tickets: %s",
+                  cred->pkg->name, client_keytab, text ? text : "");
+            free(text);
+            delegation_cred_release(cred);
+        }
+    }
+    if (GSS_ERROR(major))
+        major = gss_acquire_cred(minor, name, GSS_C_INDEFINITE, mechs, GSS_C_ACCEPT,
+                                 &cred->acceptor, NULL, NULL);
+    return major;
+}
+
+bool delegation_forwarded(gss_cred_id_t delegated)
+{
+    OM_uint32 major, minor;
+    gss_buffer_set_t impersonator = GSS_C_NO_BUFFER_SET;
+    if (delegated == GSS_C_NO_CREDENTIAL)
+        return false;
+    major = gss_inquire_cred_by_oid(&minor, delegated, &oid_get_cred_impersonator,
+                                    &impersonator);
+    bool evidence = !GSS_ERROR(major) && impersonator != GSS_C_NO_BUFFER_SET &&
+                    impersonator->count > 0 && impersonator->elements[0].length > 0;
+    gss_release_buffer_set(&minor, &impersonator);
+    return !evidence;
 }
 
 void delegation_cred_release(struct sspi_cred *cred)

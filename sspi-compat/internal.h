@@ -315,6 +315,14 @@ bool ntlm_user_source_failed(OM_uint32 major, OM_uint32 minor);
  * cred->initiator.  SEC_I_CONTINUE_NEEDED: none applies, acquire as usual. */
 SECURITY_STATUS delegation_initiator(struct sspi_cred *cred, bool default_identity,
                                      OM_uint32 *time_rec);
+/* The acceptor credential of cred: for the Kerberos package, usage BOTH (its own TGT in
+ * a MEMORY: cache, from KRB5_CLIENT_KTNAME) when the service can get one, so
+ * that a client's service ticket is evidence for S4U2Proxy; else accept-only. */
+OM_uint32 delegation_acquire_acceptor(struct sspi_cred *cred, gss_name_t name,
+                                      gss_OID_set mechs, OM_uint32 *minor);
+/* Whether an accepted context's delegated credential is a forwarded TGT
+ * (not MIT's evidence-ticket credential for constrained delegation). */
+bool delegation_forwarded(gss_cred_id_t delegated);
 /* Destroys the MEMORY: cache of a delegated credential (cred_unref). */
 void delegation_cred_release(struct sspi_cred *cred);
 

@@ -5,8 +5,9 @@
 # HTTP/server may delegate to HTTP/other (krbAllowedToDelegateTo), so
 # protocol transition followed by constrained delegation (S4U2Self, then
 # S4U2Proxy) reaches the back end as the user, and any other target is
-# refused; with the default DB2 database (make check's other run) every
-# S4U2Proxy is refused.
+# refused; likewise from a client's plain (forwardable, not delegated)
+# service ticket, the front end having its client keytab; with the default
+# DB2 database (make check's other run) every S4U2Proxy is refused.
 #
 # Environment: top_srcdir, top_builddir (set by "make check").
 # Exit status: 0 pass, 1 fail, 77 skipped (no slapd / krb5-kdc-ldap).

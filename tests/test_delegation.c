@@ -148,10 +148,51 @@ static void assert_credential_of(CredHandle *cred, const char *expect)
     FreeContextBuffer(names.sUserName);
 }
 
+/* Windows' way: impersonate ctx's client, acquire the default outbound
+ * credential of package (the caller reverts). */
+static SECURITY_STATUS impersonate_and_acquire(CtxtHandle *ctx, const char *package,
+                                               CredHandle *cred)
+{
+    TimeStamp ts;
+    ck_assert_int_eq(ImpersonateSecurityContext(ctx), SEC_E_OK);
+    return AcquireCredentialsHandleA(NULL, (SEC_CHAR *)package, SECPKG_CRED_OUTBOUND, NULL, NULL,
+                                     NULL, NULL, cred, &ts);
+}
+
+/* The back end (its own acceptor credential) authenticates expect. */
+static void assert_back_end_sees(CredHandle *cred, const char *expect)
+{
+    OM_uint32 minor;
+    gss_cred_id_t back = back_end_credential();
+    char *seen = back_end_authenticates(cred, back);
+    ck_assert_str_eq(seen, expect);
+    free(seen);
+    gss_release_cred(&minor, &back);
+}
+
+/* S4U2Proxy with cred to a target the KDC does not allow (DB2: none at
+ * all; LDAP: one off the service's list) is SEC_E_DELEGATION_POLICY. */
+static void assert_delegation_refused(CredHandle *cred)
+{
+    bool ldap = strcmp(realm_env("GSS_SSPI_TEST_KDB"), "ldap") == 0;
+    char target[256];
+    snprintf(target, sizeof(target), "%s", ldap ? "host/server.gss-sspi.test"
+                                                : realm_env("GSS_SSPI_TEST_SPN_OTHER"));
+    SecBuffer ob = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+    CtxtHandle ctx;
+    ULONG attrs;
+    TimeStamp ts;
+    SECURITY_STATUS s = InitializeSecurityContextA(
+        cred, NULL, target, ISC_REQ_MUTUAL_AUTH | ISC_REQ_ALLOCATE_MEMORY, 0,
+        SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attrs, &ts);
+    ck_assert_msg(s == SEC_E_DELEGATION_POLICY, "S4U2Proxy to %s (%s KDB): 0x%08x", target,
+                  realm_env("GSS_SSPI_TEST_KDB"), (unsigned)s);
+}
+
 /* Without impersonating: the explicit call gives the client's credential. */
 START_TEST(explicit_delegated_credential)
 {
-    OM_uint32 minor;
     struct front f;
     CredHandle as_client, own;
     TimeStamp ts;
@@ -167,11 +208,7 @@ START_TEST(explicit_delegated_credential)
                                                                   &as_client, &ts),
                          SEC_E_OK);
         assert_credential_of(&as_client, alice);
-        gss_cred_id_t back = back_end_credential();
-        char *seen = back_end_authenticates(&as_client, back);
-        ck_assert_str_eq(seen, alice);
-        free(seen);
-        gss_release_cred(&minor, &back);
+        assert_back_end_sees(&as_client, alice);
         FreeCredentialsHandle(&as_client);
     }
     /* The context outlives nothing it lent: a second credential works after
@@ -242,16 +279,12 @@ START_TEST(impersonation_uses_delegated_credential)
 {
     struct front f, plain;
     CredHandle as_client;
-    TimeStamp ts;
     OM_uint32 minor;
     map_user_to_nobody();
     char *alice = krb5_user_name(realm_env("GSS_SSPI_TEST_USER"));
     gss_cred_id_t back = back_end_credential();
     front_accept(packages[_i], true, &f);
-    ck_assert_int_eq(ImpersonateSecurityContext(&f.ctx), SEC_E_OK);
-    ck_assert_int_eq(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)packages[_i],
-                                               SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
-                                               &as_client, &ts),
+    ck_assert_int_eq(impersonate_and_acquire(&f.ctx, packages[_i], &as_client),
                      SEC_E_OK);
     assert_credential_of(&as_client, alice);
     char *seen = back_end_authenticates(&as_client, back);
@@ -263,10 +296,7 @@ START_TEST(impersonation_uses_delegated_credential)
 
     /* Impersonating a client who delegated nothing: no credential at all. */
     front_accept(packages[_i], false, &plain);
-    ck_assert_int_eq(ImpersonateSecurityContext(&plain.ctx), SEC_E_OK);
-    ck_assert_int_eq(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)packages[_i],
-                                               SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
-                                               &as_client, &ts),
+    ck_assert_int_eq(impersonate_and_acquire(&plain.ctx, packages[_i], &as_client),
                      SEC_E_NO_CREDENTIALS);
     ck_assert_int_eq(RevertSecurityContext(&plain.ctx), SEC_E_OK);
     front_done(&plain);
@@ -277,6 +307,19 @@ START_TEST(impersonation_uses_delegated_credential)
     ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
+
+/* A forwardable-tickets krb5.conf layer (KRB5_CONFIG gets it); the caller
+ * unlinks *layer. */
+static void forwardable_tickets(char *layer)
+{
+    static char conf[1024];
+    int fd = mkstemp(layer);
+    ck_assert_int_ge(fd, 0);
+    ck_assert(write(fd, "[libdefaults]\n    forwardable = true\n", 37) == 37);
+    close(fd);
+    snprintf(conf, sizeof(conf), "%s:%s", getenv("KRB5_CONFIG"), layer);
+    setenv("KRB5_CONFIG", conf, 1);
+}
 
 /* Protocol transition: the front end vouches for a user it authenticated by
  * other means (S4U2Self, with its own keytab), then calls the back end as
@@ -294,13 +337,8 @@ START_TEST(protocol_transition)
     ck_assert_ptr_nonnull(kt);
     /* Forwardable tickets for the service (its TGT, hence its evidence
      * tickets): what the KDC then decides is delegation policy alone. */
-    char layer[] = "/tmp/gss-sspi-forwardable.XXXXXX", conf[1024];
-    int fd = mkstemp(layer);
-    ck_assert_int_ge(fd, 0);
-    ck_assert(write(fd, "[libdefaults]\n    forwardable = true\n", 37) == 37);
-    close(fd);
-    snprintf(conf, sizeof(conf), "%s:%s", getenv("KRB5_CONFIG"), layer);
-    setenv("KRB5_CONFIG", conf, 1);
+    char layer[] = "/tmp/gss-sspi-forwardable.XXXXXX";
+    forwardable_tickets(layer);
     setenv("KRB5_CLIENT_KTNAME", kt, 1);
     setenv("KRB5CCNAME", "MEMORY:gss-sspi-test-front-end", 1);
     char spn[256];
@@ -314,27 +352,9 @@ START_TEST(protocol_transition)
     ck_assert_int_eq(GssSspiAcquireCredentialsForUser(&service, alice, &as_user, &ts), SEC_E_OK);
     assert_credential_of(&as_user, alice);
     bool ldap = strcmp(realm_env("GSS_SSPI_TEST_KDB"), "ldap") == 0;
-    if (ldap) {
-        OM_uint32 minor;
-        gss_cred_id_t back = back_end_credential();
-        char *seen = back_end_authenticates(&as_user, back);
-        ck_assert_str_eq(seen, alice);
-        free(seen);
-        gss_release_cred(&minor, &back);
-    }
-    /* DB2: no target at all; LDAP: not one on the service's list. */
-    char target[256];
-    snprintf(target, sizeof(target), "%s", ldap ? "host/server.gss-sspi.test"
-                                                : realm_env("GSS_SSPI_TEST_SPN_OTHER"));
-    SecBuffer ob = {0, SECBUFFER_TOKEN, NULL};
-    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
-    CtxtHandle ctx;
-    ULONG attrs;
-    SECURITY_STATUS s = InitializeSecurityContextA(
-        &as_user, NULL, target, ISC_REQ_MUTUAL_AUTH | ISC_REQ_ALLOCATE_MEMORY, 0,
-        SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attrs, &ts);
-    ck_assert_msg(s == SEC_E_DELEGATION_POLICY, "S4U2Proxy to %s (%s KDB): 0x%08x", target,
-                  realm_env("GSS_SSPI_TEST_KDB"), (unsigned)s);
+    if (ldap)
+        assert_back_end_sees(&as_user, alice);
+    assert_delegation_refused(&as_user);
     FreeCredentialsHandle(&as_user);
     /* A user the KDC does not know.  MIT's SPNEGO reports no mechanism
      * available (GSS_S_UNAVAILABLE) and drops Kerberos's reason. */
@@ -352,6 +372,73 @@ START_TEST(protocol_transition)
 }
 END_TEST
 
+/* Constrained delegation the way Windows does it: the client does not
+ * delegate (a forwardable ticket, no ISC_REQ_DELEGATE), the front end has
+ * its client keytab (its own TGT) and uses the client's service ticket as
+ * evidence (S4U2Proxy).  No ASC_RET_DELEGATE (nothing was delegated), yet
+ * the delegated-credential call and the back end see the client where the
+ * KDC allows it (LDAP KDB: HTTP/server -> HTTP/other); any other target,
+ * and every target with DB2, is SEC_E_DELEGATION_POLICY. */
+START_TEST(constrained_from_service_ticket)
+{
+    struct front f;
+    CredHandle as_client;
+    TimeStamp ts;
+    bool root = geteuid() == 0;
+    if (root)
+        map_user_to_nobody(); /* before the layer: it copies one KRB5_CONFIG file */
+    char layer[] = "/tmp/gss-sspi-forwardable.XXXXXX";
+    forwardable_tickets(layer);
+    setenv("KRB5_CLIENT_KTNAME", getenv("KRB5_KTNAME"), 1);
+    char *alice = krb5_user_name(realm_env("GSS_SSPI_TEST_USER"));
+    front_accept(packages[_i], false, &f);
+    ck_assert_msg(!(f.attrs & ASC_RET_DELEGATE), "ASC_RET 0x%x", (unsigned)f.attrs);
+    ck_assert_int_eq(GssSspiAcquireDelegatedCredentialsHandle(&f.ctx, packages[_i], &as_client,
+                                                              &ts),
+                     SEC_E_OK);
+    assert_credential_of(&as_client, alice);
+    bool ldap = strcmp(realm_env("GSS_SSPI_TEST_KDB"), "ldap") == 0;
+    if (ldap)
+        assert_back_end_sees(&as_client, alice);
+    assert_delegation_refused(&as_client);
+    FreeCredentialsHandle(&as_client);
+    /* Windows' way: impersonate, acquire the default outbound credential. */
+    if (root) {
+        ck_assert_int_eq(chmod(layer, 0644), 0);
+        ck_assert_int_eq(impersonate_and_acquire(&f.ctx, packages[_i], &as_client),
+                         SEC_E_OK);
+        assert_credential_of(&as_client, alice);
+        if (ldap)
+            assert_back_end_sees(&as_client, alice);
+        ck_assert_int_eq(RevertSecurityContext(&f.ctx), SEC_E_OK);
+        FreeCredentialsHandle(&as_client);
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", map_dir);
+        ck_assert_int_eq(system(cmd), 0);
+    }
+    front_done(&f);
+    free(alice);
+    unlink(layer);
+}
+END_TEST
+
+/* A client keytab that gives the service no TGT: the inbound credential is
+ * accept-only (traced), authentication unchanged, nothing to delegate. */
+START_TEST(no_service_tgt_accept_only)
+{
+    struct front f;
+    CredHandle as_client;
+    TimeStamp ts;
+    setenv("KRB5_CLIENT_KTNAME", "FILE:/nonexistent/gss-sspi-no-client.keytab", 1);
+    front_accept(packages[_i], false, &f);
+    ck_assert_msg(!(f.attrs & ASC_RET_DELEGATE), "ASC_RET 0x%x", (unsigned)f.attrs);
+    ck_assert_int_eq(GssSspiAcquireDelegatedCredentialsHandle(&f.ctx, packages[_i], &as_client,
+                                                              &ts),
+                     SEC_E_NO_CREDENTIALS);
+    front_done(&f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("delegation");
@@ -363,6 +450,9 @@ int main(void)
                      "switching ids needs root (ImpersonateSecurityContext refuses; the "
                      "explicit call is covered)");
     tcase_add_loop_test(tc, protocol_transition, 0, 2);
+    /* Kerberos only (delegation.c: Negotiate stays accept-only). */
+    tcase_add_loop_test(tc, constrained_from_service_ticket, 0, 1);
+    tcase_add_loop_test(tc, no_service_tgt_accept_only, 0, 2);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
