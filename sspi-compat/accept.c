@@ -33,23 +33,6 @@ static const struct {
     {ASC_REQ_MUTUAL_AUTH, GSS_C_MUTUAL_FLAG},
 };
 
-/* Whether gss-sspi-negotiate is loaded in this process: it then applies the
- * token-compatibility layer itself (for every GSS application), and the
- * library leaves the tokens alone.  The mechglue reads its configuration
- * once per process, so the answer is asked once. */
-static bool module_loaded;
-static pthread_once_t module_probe_once = PTHREAD_ONCE_INIT;
-
-static void module_probe(void)
-{
-    static gss_OID_desc policy_status = {GSS_SSPI_NEGOTIATE_EXT_OID_LEN,
-                                         GSS_SSPI_NEGOTIATE_OID_POLICY_STATUS_DER};
-    OM_uint32 minor, tmp;
-    gss_buffer_desc value = GSS_C_EMPTY_BUFFER;
-    module_loaded = !GSS_ERROR(gssspi_mech_invoke(&minor, &oid_spnego, &policy_status, &value));
-    gss_release_buffer(&tmp, &value);
-}
-
 /* The token-compatibility layer (common/token_compat.c) on the client's
  * token: *gss_in is what GSS gets, *res owns a rewritten copy.
  * SEC_E_INVALID_TOKEN when a rule refuses the token. */
@@ -57,8 +40,7 @@ static SECURITY_STATUS apply_compat(struct sspi_ctx *ctx, const gss_buffer_desc 
                                     gss_buffer_desc *gss_in, struct compat_result *res)
 {
     *gss_in = *in;
-    pthread_once(&module_probe_once, module_probe);
-    if (module_loaded)
+    if (module_present()) /* it applies the layer itself, for every application */
         return SEC_E_OK;
     enum compat_verdict v =
         compat_accept_input(&ctx->compat, "AcceptSecurityContext", in->value, in->length, res);

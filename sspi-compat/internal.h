@@ -85,16 +85,25 @@ enum gss_role { ROLE_ACCEPTOR, ROLE_INITIATOR };
 SECURITY_STATUS status_from_gss(OM_uint32 major, OM_uint32 minor, enum gss_role role,
                                 gss_const_OID mech);
 const char *status_name(SECURITY_STATUS status);
-/* The mechanism's own minor code behind one the mechglue renumbered (an
- * interposer such as gss-sspi-negotiate, or SPNEGO passing a code on). */
-OM_uint32 status_mech_minor(OM_uint32 major, OM_uint32 minor);
+/* The i-th minor code of the mapping table (false past its end): the codes
+ * minor_recovery.c recognises by their text. */
+bool status_known_minor(size_t i, OM_uint32 *code);
 /* gss_display_status text of major and minor, malloc'ed ("" parts skipped;
  * a minor that says nothing adds nothing; gss-ntlmssp's errno values of a
  * failed logon read as what they mean). */
 char *status_gss_text(OM_uint32 major, OM_uint32 minor, gss_const_OID mech);
+
+/* ---- minor_recovery.c: the mechanism's own minor code ----------------------*/
+/* The mechanism's own minor code behind one the mechglue renumbered (an
+ * interposer such as gss-sspi-negotiate, or SPNEGO passing a code on). */
+OM_uint32 status_mech_minor(OM_uint32 major, OM_uint32 minor);
 /* A minor code of 0, or one the mechglue made up for a mechanism's 0 (its
  * text is that of 0, "Success"). */
 bool status_minor_says_nothing(OM_uint32 minor);
+
+/* ---- module_presence.c -----------------------------------------------------*/
+/* Whether gss-sspi-negotiate is loaded in this process (asked once). */
+bool module_present(void);
 
 /* ---- timestamp.c: FILETIME-style local time --------------------------------*/
 void timestamp_from_time(time_t t, PTimeStamp out);
