@@ -289,6 +289,7 @@ struct step_io {
     bool extended_error;       /* ISC/ASC_REQ_EXTENDED_ERROR */
     bool is_new;               /* this call created the context */
     const char *reason;        /* step_fail: the failure's text, instead of GSS's */
+    bool bindings_passed;      /* channel bindings went to GSS (workarounds.c) */
 };
 /* pInput checked before anything reads it: a valid descriptor (required,
  * or NULL allowed), no buffer with a length and no memory, a token no
@@ -316,6 +317,19 @@ SECURITY_STATUS step_fail(struct sspi_ctx *ctx, const struct step_io *io, SECURI
  * True when an NTLM acceptor failure that reads "user not found" came from
  * having no readable user source at all (NTLM_USER_FILE, winbindd). */
 bool ntlm_user_source_failed(OM_uint32 major, OM_uint32 minor);
+
+/* ---- workarounds.c: a failed step, where a library reports ambiguously ----*/
+struct step_failure {
+    const struct sspi_ctx *ctx;
+    OM_uint32 major, minor;
+    SECURITY_STATUS status; /* status.c's generic mapping */
+    bool bindings_passed;
+    bool input_spnego; /* the input token has SPNEGO framing */
+};
+/* The status of the first workaround whose condition holds (traced), else
+ * f->status; *record gets the row's text for the failure when it has one
+ * and *record is NULL. */
+SECURITY_STATUS workaround_apply(const struct step_failure *f, const char *fn, const char **record);
 
 /* ---- delegation.c: the double hop --------------------------------------------
  * For an outbound acquire with the default identity (no principal, no auth
