@@ -33,23 +33,6 @@ static const struct {
     {ASC_REQ_MUTUAL_AUTH, GSS_C_MUTUAL_FLAG},
 };
 
-/* Whether gss-sspi-negotiate is loaded in this process: it then applies the
- * token-compatibility layer itself (for every GSS application), and the
- * library leaves the tokens alone.  The mechglue reads its configuration
- * once per process, so the answer is asked once. */
-static bool module_loaded;
-static pthread_once_t module_probe_once = PTHREAD_ONCE_INIT;
-
-static void module_probe(void)
-{
-    static gss_OID_desc policy_status = {GSS_SSPI_NEGOTIATE_EXT_OID_LEN,
-                                         GSS_SSPI_NEGOTIATE_OID_POLICY_STATUS_DER};
-    OM_uint32 minor, tmp;
-    gss_buffer_desc value = GSS_C_EMPTY_BUFFER;
-    module_loaded = !GSS_ERROR(gssspi_mech_invoke(&minor, &oid_spnego, &policy_status, &value));
-    gss_release_buffer(&tmp, &value);
-}
-
 /* The token-compatibility layer (common/token_compat.c) on the client's
  * token: *gss_in is what GSS gets, *res owns a rewritten copy.
  * SEC_E_INVALID_TOKEN when a rule refuses the token. */
@@ -57,8 +40,7 @@ static SECURITY_STATUS apply_compat(struct sspi_ctx *ctx, const gss_buffer_desc 
                                     gss_buffer_desc *gss_in, struct compat_result *res)
 {
     *gss_in = *in;
-    pthread_once(&module_probe_once, module_probe);
-    if (module_loaded)
+    if (module_present()) /* it applies the layer itself, for every application */
         return SEC_E_OK;
     enum compat_verdict v =
         compat_accept_input(&ctx->compat, "AcceptSecurityContext", in->value, in->length, res);
@@ -67,46 +49,6 @@ static SECURITY_STATUS apply_compat(struct sspi_ctx *ctx, const gss_buffer_desc 
         gss_in->length = res->len;
     }
     return v == COMPAT_REFUSE ? SEC_E_INVALID_TOKEN : SEC_E_OK;
-}
-
-/* MIT's krb5 acceptor fails an AP-REQ that does not decode with
- * GSS_S_FAILURE and minor 0, which the mechglue may pass on under a made-up
- * number (see status.c) whose text is then that of 0. */
-static bool failure_unexplained(OM_uint32 major, OM_uint32 minor)
-{
-    if (GSS_ROUTINE_ERROR(major) != GSS_S_FAILURE)
-        return false;
-    return status_minor_says_nothing(minor);
-}
-
-/* Where the acceptor knows more than the generic mapping of status.c. */
-static SECURITY_STATUS accept_status(const struct sspi_ctx *ctx, OM_uint32 major, OM_uint32 minor,
-                                     bool bindings_passed)
-{
-    SECURITY_STATUS status = status_from_gss(major, minor, ROLE_ACCEPTOR, ctx->mech);
-    /* A token naming a mechanism we do not have is a bad token: the caller
-     * chose the package when it acquired the credential. */
-    if (GSS_ROUTINE_ERROR(major) == GSS_S_BAD_MECH)
-        return SEC_E_INVALID_TOKEN;
-    /* gss-ntlmssp 1.2.0 reports bindings that differ exactly as it reports a
-     * MIC that does not verify.  With bindings passed, they are the likely
-     * cause (a MIC altered in transit then reads as bad bindings too). */
-    if (status == SEC_E_MESSAGE_ALTERED && bindings_passed &&
-        GSS_ROUTINE_ERROR(major) == GSS_S_DEFECTIVE_TOKEN)
-        return SEC_E_BAD_BINDINGS;
-    /* No reason given, before any context exists: the mechglue found no
-     * element of our credential for the token's mechanism (a Kerberos token
-     * to the NTLM package, say).  Windows calls that token invalid. */
-    if (GSS_ROUTINE_ERROR(major) == GSS_S_NO_CRED && minor == 0 && ctx->gss == GSS_C_NO_CONTEXT)
-        return SEC_E_INVALID_TOKEN;
-    /* gss-ntlmssp cannot tell an unknown user from an unreadable user source:
-     * an outage is Windows' "no authority", not a wrong logon. */
-    if (status == SEC_E_LOGON_DENIED && ntlm_user_source_failed(major, minor))
-        return SEC_E_NO_AUTHENTICATING_AUTHORITY;
-    /* A failure with no reason at all: the token did not decode. */
-    if (status == SEC_E_INTERNAL_ERROR && failure_unexplained(major, minor))
-        return SEC_E_INVALID_TOKEN;
-    return status;
 }
 
 /* After GSS said COMPLETE: the acceptor policy of the credential. */
@@ -131,20 +73,115 @@ static SECURITY_STATUS check_policy(const struct sspi_ctx *ctx)
     return SEC_E_OK;
 }
 
-SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
-    PCredHandle phCredential, PCtxtHandle phContext, PSecBufferDesc pInput, ULONG fContextReq,
-    ULONG TargetDataRep, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr,
-    PTimeStamp ptsExpiry)
+static void trace_authenticated(const struct sspi_ctx *ctx)
+{
+    if (!trace_enabled())
+        return;
+    char *who = name_to_string(ctx->peer);
+    const struct package *used = package_for_mech(ctx->mech);
+    char rules[256];
+    trace("AcceptSecurityContext: authenticated %s with %s%s%s%s", who ? who : "(unknown)",
+          used ? used->name : "(unknown mechanism)",
+          ctx->token_form == GSS_SSPI_FORM_SPNEGO ? " inside SPNEGO" : "",
+          ctx->compat.fired ? ", compat rules " : "",
+          compat_fired_names(&ctx->compat, rules, sizeof(rules)));
+    free(who);
+}
+
+/* One handshake step on a context this call holds: classify, bind, apply
+ * the compatibility layer, call GSS, then deliver or fail (context.c). */
+static SECURITY_STATUS accept_step(struct sspi_ctx *ctx, struct step_io *io, gss_buffer_desc *in)
 {
     OM_uint32 major, minor, ignored, flags = 0, time_rec = 0;
     SECURITY_STATUS status;
-    struct sspi_ctx *ctx = NULL;
-    gss_buffer_desc in, gss_in, out = GSS_C_EMPTY_BUFFER;
+    gss_buffer_desc gss_in, out = GSS_C_EMPTY_BUFFER;
     struct compat_result compat = {0};
     struct token_class cls;
     gss_name_t peer = GSS_C_NO_NAME;
     gss_OID mech = GSS_C_NO_OID;
     gss_cred_id_t delegated = GSS_C_NO_CREDENTIAL;
+    char why[320];
+
+    if (in->length == 0) {
+        trace("AcceptSecurityContext: pInput holds no SECBUFFER_TOKEN");
+        status = step_fail(ctx, io, SEC_E_INVALID_TOKEN, 0, 0, NULL);
+        goto out;
+    }
+    enum token_kind kind = token_classify(in->value, in->length, &cls);
+    if (kind == TOKEN_BAD_FRAMING) {
+        trace("AcceptSecurityContext: the token's length disagrees with its GSS framing");
+        status = step_fail(ctx, io, SEC_E_INVALID_TOKEN, 0, 0, NULL);
+        goto out;
+    }
+    if (io->is_new)
+        ctx->token_form = kind == TOKEN_SPNEGO_INIT ? GSS_SSPI_FORM_SPNEGO : GSS_SSPI_FORM_RAW;
+    status = context_take_bindings(ctx, io);
+    if (status != SEC_E_OK) {
+        status = step_fail(ctx, io, status, 0, 0, NULL);
+        goto out;
+    }
+    status = apply_compat(ctx, in, &gss_in, &compat);
+    if (status != SEC_E_OK) {
+        snprintf(why, sizeof(why), "token refused by the compatibility layer (rule %s): %s",
+                 compat.rule, compat.reason);
+        io->reason = why; /* recorded by step_fail while it still holds ctx */
+        status = step_fail(ctx, io, status, 0, 0, NULL);
+        goto out;
+    }
+
+    gss_channel_bindings_t bindings =
+        ctx->cred->policy.ChannelBindings == GSS_SSPI_CB_POLICY_NONE ? GSS_C_NO_CHANNEL_BINDINGS
+                                                                   : ctx->bindings;
+    io->bindings_passed = bindings != GSS_C_NO_CHANNEL_BINDINGS;
+    major = gss_accept_sec_context(&minor, &ctx->gss, ctx->cred->acceptor, &gss_in, bindings,
+                                   &peer, &mech, &out, &flags, &time_rec, &delegated);
+    compat_result_clear(&compat);
+    compat_accept_output(&ctx->compat, out.value, out.length);
+    if (mech != GSS_C_NO_OID)
+        ctx->mech = mech;
+    if (GSS_ERROR(major)) {
+        /* workarounds.c refines the generic mapping (step_fail) */
+        status = step_fail(ctx, io, status_from_gss(major, minor, ROLE_ACCEPTOR, ctx->mech), major,
+                           minor, &out);
+        goto out;
+    }
+    ctx->gss_flags = flags_mech_granted(ctx->mech, flags);
+    if (major & GSS_S_CONTINUE_NEEDED) {
+        status = step_deliver(ctx, io, SEC_I_CONTINUE_NEEDED, in, &out);
+        goto out;
+    }
+    gss_release_name(&ignored, &ctx->peer);
+    ctx->peer = peer;
+    peer = GSS_C_NO_NAME;
+    gss_release_cred(&ignored, &ctx->delegated);
+    ctx->delegated = delegated;
+    /* ASC_RET_DELEGATE only for a forwarded TGT (Windows likewise; delegation.c). */
+    if (!delegation_forwarded(delegated))
+        ctx->gss_flags &= ~(OM_uint32)GSS_C_DELEG_FLAG;
+    delegated = GSS_C_NO_CREDENTIAL;
+    timestamp_from_lifetime(time_rec, &ctx->expiry);
+    status = check_policy(ctx);
+    if (status != SEC_E_OK) {
+        status = step_fail(ctx, io, status, 0, 0, &out);
+        goto out;
+    }
+    trace_authenticated(ctx);
+    status = step_deliver(ctx, io, SEC_E_OK, in, &out);
+out:
+    compat_result_clear(&compat);
+    gss_release_name(&ignored, &peer);
+    gss_release_cred(&ignored, &delegated);
+    return status;
+}
+
+SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
+    PCredHandle phCredential, PCtxtHandle phContext, PSecBufferDesc pInput, ULONG fContextReq,
+    ULONG TargetDataRep, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr,
+    PTimeStamp ptsExpiry)
+{
+    SECURITY_STATUS status;
+    struct sspi_ctx *ctx = NULL;
+    gss_buffer_desc in;
     struct step_io io = {
         .fn = "AcceptSecurityContext", .phContext = phContext, .phNewContext = phNewContext,
         .pInput = pInput, .pOutput = pOutput, .pfContextAttr = pfContextAttr,
@@ -200,80 +237,9 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(
     }
     ctx->req = fContextReq;
     if (step_serve_pending(ctx, &io, &in, &status))
-        return status;
-    if (in.length == 0) {
-        trace("AcceptSecurityContext: pInput holds no SECBUFFER_TOKEN");
-        return step_fail(ctx, &io, SEC_E_INVALID_TOKEN, 0, 0, NULL);
-    }
-    enum token_kind kind = token_classify(in.value, in.length, &cls);
-    if (kind == TOKEN_BAD_FRAMING) {
-        trace("AcceptSecurityContext: the token's length disagrees with its GSS framing");
-        return step_fail(ctx, &io, SEC_E_INVALID_TOKEN, 0, 0, NULL);
-    }
-    if (io.is_new)
-        ctx->token_form = kind == TOKEN_SPNEGO_INIT ? GSS_SSPI_FORM_SPNEGO : GSS_SSPI_FORM_RAW;
-    status = context_take_bindings(ctx, &io);
-    if (status != SEC_E_OK)
-        return step_fail(ctx, &io, status, 0, 0, NULL);
-    status = apply_compat(ctx, &in, &gss_in, &compat);
-    if (status != SEC_E_OK) {
-        char why[320];
-        snprintf(why, sizeof(why), "token refused by the compatibility layer (rule %s): %s",
-                 compat.rule, compat.reason);
-        io.reason = why; /* recorded by step_fail while it still holds ctx */
-        status = step_fail(ctx, &io, status, 0, 0, NULL);
-        compat_result_clear(&compat);
-        return status;
-    }
-
-    gss_channel_bindings_t bindings =
-        ctx->cred->policy.ChannelBindings == GSS_SSPI_CB_POLICY_NONE ? GSS_C_NO_CHANNEL_BINDINGS
-                                                                   : ctx->bindings;
-    major = gss_accept_sec_context(&minor, &ctx->gss, ctx->cred->acceptor, &gss_in, bindings,
-                                   &peer, &mech, &out, &flags, &time_rec, &delegated);
-    compat_result_clear(&compat);
-    compat_accept_output(&ctx->compat, out.value, out.length);
-    if (mech != GSS_C_NO_OID)
-        ctx->mech = mech;
-    if (GSS_ERROR(major)) {
-        gss_release_name(&ignored, &peer);
-        gss_release_cred(&ignored, &delegated);
-        status = accept_status(ctx, major, minor, bindings != NULL);
-        bool unexplained = GSS_ROUTINE_ERROR(major) == GSS_S_FAILURE &&
-                           status == SEC_E_INVALID_TOKEN && failure_unexplained(major, minor);
-        if (unexplained)
-            io.reason = "the token does not decode (the mechanism gave no reason)";
-        return step_fail(ctx, &io, status, major, minor, &out);
-    }
-    ctx->gss_flags = flags_mech_granted(ctx->mech, flags);
-    if (major & GSS_S_CONTINUE_NEEDED) {
-        gss_release_name(&ignored, &peer);
-        gss_release_cred(&ignored, &delegated);
-        return step_deliver(ctx, &io, SEC_I_CONTINUE_NEEDED, &in, &out);
-    }
-    gss_release_name(&ignored, &ctx->peer);
-    ctx->peer = peer;
-    gss_release_cred(&ignored, &ctx->delegated);
-    ctx->delegated = delegated;
-    /* ASC_RET_DELEGATE only for a forwarded TGT (Windows likewise; delegation.c). */
-    if (!delegation_forwarded(delegated))
-        ctx->gss_flags &= ~(OM_uint32)GSS_C_DELEG_FLAG;
-    timestamp_from_lifetime(time_rec, &ctx->expiry);
-    status = check_policy(ctx);
-    if (status != SEC_E_OK)
-        return step_fail(ctx, &io, status, 0, 0, &out);
-    if (trace_enabled()) {
-        char *who = name_to_string(ctx->peer);
-        const struct package *used = package_for_mech(ctx->mech);
-        char rules[256];
-        trace("AcceptSecurityContext: authenticated %s with %s%s%s%s", who ? who : "(unknown)",
-              used ? used->name : "(unknown mechanism)",
-              ctx->token_form == GSS_SSPI_FORM_SPNEGO ? " inside SPNEGO" : "",
-              ctx->compat.fired ? ", compat rules " : "",
-              compat_fired_names(&ctx->compat, rules, sizeof(rules)));
-        free(who);
-    }
-    return step_deliver(ctx, &io, SEC_E_OK, &in, &out);
+        goto out;
+    status = accept_step(ctx, &io, &in);
+    goto out;
 
 early:
     context_put(ctx); /* a looked-up context: this call's hold */
@@ -281,5 +247,6 @@ early:
     if (pOutput != NULL && buffers_desc_valid(pOutput))
         buffers_clear_token(pOutput);
     trace("AcceptSecurityContext() = %s (0x%08x)", status_name(status), (unsigned)status);
+out:
     return status;
 }

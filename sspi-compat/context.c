@@ -336,16 +336,8 @@ bool step_serve_pending(struct sspi_ctx *ctx, const struct step_io *io, const gs
     return true;
 }
 
-/* MIT's SPNEGO refuses a token it cannot parse (a bad DER header, a
- * NegTokenInit that does not decode, at any size) with GSS_S_FAILURE and a
- * code of its generic error table ("Token header is malformed or
- * corrupt"), which the mechglue renumbers and status.c cannot tell from an
- * internal error.  Every mechanism error behind SPNEGO has a minor status.c
- * knows; what is left when the input was SPNEGO is the SPNEGO parser's. */
-static bool spnego_parse_failure(const struct step_io *io, SECURITY_STATUS status, OM_uint32 major)
+static bool input_spnego(const struct step_io *io)
 {
-    if (status != SEC_E_INTERNAL_ERROR || GSS_ROUTINE_ERROR(major) != GSS_S_FAILURE)
-        return false;
     PSecBuffer buf = buffers_find(io->pInput, SECBUFFER_TOKEN);
     return buf != NULL && buf->cbBuffer > 0 && is_spnego(buf->pvBuffer, buf->cbBuffer);
 }
@@ -355,11 +347,16 @@ SECURITY_STATUS step_fail(struct sspi_ctx *ctx, const struct step_io *io, SECURI
 {
     OM_uint32 ignored;
     bool allocated = false;
-    if (spnego_parse_failure(io, status, major))
-        status = SEC_E_INVALID_TOKEN;
+    const char *reason = io->reason;
+    if (GSS_ERROR(major)) {
+        struct step_failure f = {.ctx = ctx, .major = major, .minor = minor, .status = status,
+                                 .bindings_passed = io->bindings_passed,
+                                 .input_spnego = input_spnego(io)};
+        status = workaround_apply(&f, io->fn, &reason);
+    }
     context_record_error(ctx, io->fn, status, major, minor);
-    if (io->reason != NULL)
-        context_record_reason(ctx, false, io->reason); /* while this call holds ctx */
+    if (reason != NULL)
+        context_record_reason(ctx, false, reason); /* while this call holds ctx */
     if (token != NULL && token->length > 0 && io->extended_error &&
         buffers_put_token(io->pOutput, token->value, token->length, io->allocate, &allocated) ==
             SEC_E_OK) {

@@ -85,16 +85,25 @@ enum gss_role { ROLE_ACCEPTOR, ROLE_INITIATOR };
 SECURITY_STATUS status_from_gss(OM_uint32 major, OM_uint32 minor, enum gss_role role,
                                 gss_const_OID mech);
 const char *status_name(SECURITY_STATUS status);
-/* The mechanism's own minor code behind one the mechglue renumbered (an
- * interposer such as gss-sspi-negotiate, or SPNEGO passing a code on). */
-OM_uint32 status_mech_minor(OM_uint32 major, OM_uint32 minor);
+/* The i-th minor code of the mapping table (false past its end): the codes
+ * minor_recovery.c recognises by their text. */
+bool status_known_minor(size_t i, OM_uint32 *code);
 /* gss_display_status text of major and minor, malloc'ed ("" parts skipped;
  * a minor that says nothing adds nothing; gss-ntlmssp's errno values of a
  * failed logon read as what they mean). */
 char *status_gss_text(OM_uint32 major, OM_uint32 minor, gss_const_OID mech);
+
+/* ---- minor_recovery.c: the mechanism's own minor code ----------------------*/
+/* The mechanism's own minor code behind one the mechglue renumbered (an
+ * interposer such as gss-sspi-negotiate, or SPNEGO passing a code on). */
+OM_uint32 status_mech_minor(OM_uint32 major, OM_uint32 minor);
 /* A minor code of 0, or one the mechglue made up for a mechanism's 0 (its
  * text is that of 0, "Success"). */
 bool status_minor_says_nothing(OM_uint32 minor);
+
+/* ---- module_presence.c -----------------------------------------------------*/
+/* Whether gss-sspi-negotiate is loaded in this process (asked once). */
+bool module_present(void);
 
 /* ---- timestamp.c: FILETIME-style local time --------------------------------*/
 void timestamp_from_time(time_t t, PTimeStamp out);
@@ -280,6 +289,7 @@ struct step_io {
     bool extended_error;       /* ISC/ASC_REQ_EXTENDED_ERROR */
     bool is_new;               /* this call created the context */
     const char *reason;        /* step_fail: the failure's text, instead of GSS's */
+    bool bindings_passed;      /* channel bindings went to GSS (workarounds.c) */
 };
 /* pInput checked before anything reads it: a valid descriptor (required,
  * or NULL allowed), no buffer with a length and no memory, a token no
@@ -307,6 +317,19 @@ SECURITY_STATUS step_fail(struct sspi_ctx *ctx, const struct step_io *io, SECURI
  * True when an NTLM acceptor failure that reads "user not found" came from
  * having no readable user source at all (NTLM_USER_FILE, winbindd). */
 bool ntlm_user_source_failed(OM_uint32 major, OM_uint32 minor);
+
+/* ---- workarounds.c: a failed step, where a library reports ambiguously ----*/
+struct step_failure {
+    const struct sspi_ctx *ctx;
+    OM_uint32 major, minor;
+    SECURITY_STATUS status; /* status.c's generic mapping */
+    bool bindings_passed;
+    bool input_spnego; /* the input token has SPNEGO framing */
+};
+/* The status of the first workaround whose condition holds (traced), else
+ * f->status; *record gets the row's text for the failure when it has one
+ * and *record is NULL. */
+SECURITY_STATUS workaround_apply(const struct step_failure *f, const char *fn, const char **record);
 
 /* ---- delegation.c: the double hop --------------------------------------------
  * For an outbound acquire with the default identity (no principal, no auth

@@ -95,86 +95,12 @@ static const struct minor_row minor_table[] = {
 #define ROWS(t) (sizeof(t) / sizeof((t)[0]))
 
 
-/* The mechglue keeps minor codes apart per mechanism: the first mechanism to
- * report a value keeps it, another one reporting the same value (SPNEGO
- * passing on Kerberos's or NTLM's code, or the same mechanism under another
- * OID) gets a made-up number counted up from 100000.  No API maps it back;
- * gss_display_status does, to the text of the original code, so a made-up
- * code is the known code with the same text.  Failure paths only. */
-#define MECHGLUE_FAKE_FIRST 100000u
-#define MECHGLUE_FAKE_LAST 0x00FFFFFFu
-
-static OM_uint32 minor_unmasked(OM_uint32 minor);
-
-static gss_const_OID minor_mech(OM_uint32 code)
+bool status_known_minor(size_t i, OM_uint32 *code)
 {
-    /* errno values: as gss-ntlmssp reports them (strerror, like krb5 would) */
-    bool ntlm = (code & 0xFFFF0000u) == NTLM_ERR(0) || code < MECHGLUE_FAKE_FIRST;
-    return ntlm ? &oid_ntlmssp : &oid_krb5;
-}
-
-static bool same_text(const char *text, OM_uint32 code)
-{
-    char *known = status_gss_text(0, code, minor_mech(code));
-    bool same = known != NULL && strcmp(known, text) == 0;
-    free(known);
-    return same;
-}
-
-/* With the gss-sspi-negotiate interposer loaded, every minor crosses it and
- * is renumbered; the module keeps the mechanism's own code of the thread's
- * last failure (GSS_SSPI_NEGOTIATE_OID_LAST_ERROR, asked through any
- * mechanism it interposes).  Without the module the call fails. */
-static bool minor_from_interposer(OM_uint32 major, OM_uint32 *minor)
-{
-    static gss_OID_desc last_error = {GSS_SSPI_NEGOTIATE_EXT_OID_LEN,
-                                      GSS_SSPI_NEGOTIATE_OID_LAST_ERROR_DER};
-    OM_uint32 tmp;
-    gss_buffer_desc v = GSS_C_EMPTY_BUFFER;
-    bool found = false;
-    if (GSS_ERROR(gssspi_mech_invoke(&tmp, &oid_spnego, &last_error, &v)))
+    if (i >= ROWS(minor_table))
         return false;
-    const unsigned char *p = v.value;
-    if (v.length >= 8) {
-        OM_uint32 m = (OM_uint32)p[0] | (OM_uint32)p[1] << 8 | (OM_uint32)p[2] << 16 |
-                      (OM_uint32)p[3] << 24;
-        if (GSS_ROUTINE_ERROR(m) == GSS_ROUTINE_ERROR(major)) {
-            *minor = (OM_uint32)p[4] | (OM_uint32)p[5] << 8 | (OM_uint32)p[6] << 16 |
-                     (OM_uint32)p[7] << 24;
-            found = true;
-        }
-    }
-    gss_release_buffer(&tmp, &v);
-    return found;
-}
-
-OM_uint32 status_mech_minor(OM_uint32 major, OM_uint32 minor)
-{
-    OM_uint32 original;
-    if (minor < MECHGLUE_FAKE_FIRST || minor > MECHGLUE_FAKE_LAST)
-        return minor; /* not a made-up number */
-    if (minor_from_interposer(major, &original))
-        return original;
-    return minor_unmasked(minor);
-}
-
-static OM_uint32 minor_unmasked(OM_uint32 minor)
-{
-    if (minor < MECHGLUE_FAKE_FIRST || minor > MECHGLUE_FAKE_LAST)
-        return minor;
-    char *text = status_gss_text(0, minor, GSS_C_NO_OID);
-    OM_uint32 found = minor;
-    if (text == NULL || text[0] == '\0')
-        goto out;
-    for (size_t i = 0; i < ROWS(minor_table) && found == minor; i++)
-        if (same_text(text, minor_table[i].minor))
-            found = minor_table[i].minor;
-    for (size_t i = 0; i < ntlm_errno_meaning_count && found == minor; i++)
-        if (same_text(text, ntlm_errno_meanings[i].minor))
-            found = ntlm_errno_meanings[i].minor;
-out:
-    free(text);
-    return found;
+    *code = minor_table[i].minor;
+    return true;
 }
 
 SECURITY_STATUS status_from_gss(OM_uint32 major, OM_uint32 minor, enum gss_role role,
@@ -248,22 +174,6 @@ const char *status_name(SECURITY_STATUS status)
         if (status_names[i].status == status)
             return status_names[i].name;
     return "SEC_E_(unknown)";
-}
-
-bool status_minor_says_nothing(OM_uint32 minor)
-{
-    if (minor == 0)
-        return true;
-    if (minor < MECHGLUE_FAKE_FIRST || minor > MECHGLUE_FAKE_LAST)
-        return false;
-    char *text = NULL;
-    size_t len = 0;
-    status_text_append(&text, &len, minor, GSS_C_MECH_CODE, GSS_C_NO_OID);
-    const char *zero = krb5_get_error_message(NULL, 0);
-    bool same = text != NULL && zero != NULL && strcmp(text, zero) == 0;
-    krb5_free_error_message(NULL, zero);
-    free(text);
-    return same;
 }
 
 /* What gss-ntlmssp's errno minor of a failed acceptor step means. */
