@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -376,8 +375,6 @@ struct entry {
     off_t size;
     struct timespec mtime, ctime; /* ctime: chmod and chown reload too */
     _Atomic time_t checked;
-    uid_t fsuid; /* the file-system ids the file was checked with */
-    gid_t fsgid;
     struct policy *policy;
     struct entry *older; /* kept for contexts that still point at them */
 };
@@ -396,7 +393,10 @@ static bool same_file(const struct entry *e, bool exists, const struct stat *st)
                        e->ctime.tv_nsec == st->st_ctim.tv_nsec);
 }
 
-static struct policy *load(const char *path, bool explicit_path, bool *exists, struct stat *st)
+/* *denied: the file could not be opened for lack of permission, which says
+ * who asks, not what the file is. */
+static struct policy *load(const char *path, bool explicit_path, bool *exists, struct stat *st,
+                           bool *denied)
 {
     char why[PATH_MAX + 128];
     const char *reason = NULL;
@@ -405,6 +405,7 @@ static struct policy *load(const char *path, bool explicit_path, bool *exists, s
     size_t got = 0;
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     *exists = false;
+    *denied = fd < 0 && errno == EACCES;
     if (fd < 0) {
         if (errno == ENOENT && !explicit_path)
             return policy_parse("", 0, path); /* no file: the defaults */
@@ -440,15 +441,6 @@ out:
     return p;
 }
 
-/* The file-system ids this thread opens files with.  setfs[ug]id(-1) change
- * nothing and return the current id; raw calls, since these ids are per
- * thread (ImpersonateSecurityContext switches only the calling thread's). */
-static void thread_fs_ids(uid_t *uid, gid_t *gid)
-{
-    *uid = (uid_t)syscall(SYS_setfsuid, (uid_t)-1);
-    *gid = (gid_t)syscall(SYS_setfsgid, (gid_t)-1);
-}
-
 static struct entry *entry_new(const char *path, struct policy *p, bool exists,
                                const struct stat *st, time_t now)
 {
@@ -466,7 +458,6 @@ static struct entry *entry_new(const char *path, struct policy *p, bool exists,
         e->ctime = st->st_ctim;
     }
     atomic_store_explicit(&e->checked, now, memory_order_relaxed);
-    thread_fs_ids(&e->fsuid, &e->fsgid);
     e->policy = p;
     return e;
 }
@@ -484,24 +475,25 @@ const struct policy *policy_current(void)
         time_t seen = atomic_load_explicit(&e->checked, memory_order_relaxed);
         if (seen == now || !atomic_compare_exchange_strong(&e->checked, &seen, now))
             return e->policy;
-        /* A thread that impersonates a client sees the file with the
-         * client's rights: it would refuse (or reload) the policy for the
-         * whole process.  It keeps the policy; a thread with the loader's
-         * ids looks at the file in a later second. */
-        uid_t fsuid;
-        gid_t fsgid;
-        thread_fs_ids(&fsuid, &fsgid);
-        if (fsuid != e->fsuid || fsgid != e->fsgid)
-            return e->policy;
     }
+    /* A thread that may not look at the file (one impersonating a client
+     * has the client's file-system ids) learns nothing about it: it keeps
+     * the policy in force, and a thread that can see the file reloads it.
+     * The first load still fails closed. */
+    bool known = e != NULL && strcmp(e->path, path) == 0, denied;
     struct stat st;
     bool exists = lstat(path, &st) == 0;
-    if (e != NULL && strcmp(e->path, path) == 0 && same_file(e, exists, &st))
+    bool hidden = !exists && errno == EACCES;
+    if (known && (hidden || same_file(e, exists, &st)))
         return e->policy;
 
     /* Read without any lock: a file on a stalled disk stalls this thread
      * only.  Two threads may both read; the second install is dropped. */
-    struct policy *p = load(path, env != NULL && *env != '\0', &exists, &st);
+    struct policy *p = load(path, env != NULL && *env != '\0', &exists, &st, &denied);
+    if (known && denied) {
+        policy_free(p);
+        return e->policy;
+    }
     struct entry *fresh = p != NULL ? entry_new(path, p, exists, &st, now) : NULL;
     if (fresh == NULL) {
         policy_free(p);
