@@ -68,27 +68,12 @@ static int seed(const char *out, const char *data, const char *file)
 
 static int write_made_up(const char *out)
 {
-    static const struct logon_spec specs[] = {
-        {.name = "made.up",
-         .domain = {5, 4, {21, 1, 2, 3}},
-         .user_rid = 1500,
-         .primary_rid = 513,
-         .groups = {513, 512},
-         .n_groups = 2,
-         .extra = {{5, 1, {32}}, {0, 0, {0}}, {0x123456789abcULL, 2, {7, 8}}},
-         .extra_null = {false, true, false},
-         .n_extra = 3,
-         .resource_domain = {5, 4, {21, 9, 8, 7}},
-         .has_resource_domain = true,
-         .resource = {1100, 1101},
-         .n_resource = 2},
-        {.domain = {5, 1, {32}}, .user_rid = 544, .primary_rid = 545},
-    };
+    static const struct logon_spec *const specs[] = {&logon_spec_every_part, &logon_spec_user_only};
     int n = 0;
     for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
         unsigned char buf[1024];
         char path[4096];
-        size_t len = logon_info_build(&specs[i], buf, sizeof(buf));
+        size_t len = logon_info_build(specs[i], buf, sizeof(buf));
         snprintf(path, sizeof(path), "%s/made-up-%zu.logon-info", out, i + 1);
         FILE *f = fopen(path, "wb");
         if (len == 0 || f == NULL || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {

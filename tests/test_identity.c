@@ -824,22 +824,6 @@ END_TEST
 
 /* ---- pac: logon infos made to order --------------------------------------------------------- */
 
-static const struct logon_spec full_spec = {
-    .name = "someone",
-    .domain = {5, 4, {21, 1, 2, 3}},
-    .user_rid = 1500,
-    .primary_rid = 513,
-    .groups = {513, 512},
-    .n_groups = 2,
-    .extra = {{5, 1, {32}}, {0, 0, {0}}, {0x123456789abcULL, 2, {7, 8}}},
-    .extra_null = {false, true, false},
-    .n_extra = 3,
-    .resource_domain = {5, 4, {21, 9, 8, 7}},
-    .has_resource_domain = true,
-    .resource = {1100},
-    .n_resource = 1,
-};
-
 static size_t build(const struct logon_spec *spec, unsigned char *buf, size_t cap)
 {
     size_t len = logon_info_build(spec, buf, cap);
@@ -869,7 +853,7 @@ START_TEST(pac_every_kind_of_group)
     };
     unsigned char buf[1024];
     struct pac_logon_info info;
-    size_t len = build(&full_spec, buf, sizeof(buf));
+    size_t len = build(&logon_spec_every_part, buf, sizeof(buf));
     const char *why = pac_parse_logon_info(buf, len, &info);
     ck_assert_msg(why == NULL, "%s", why);
     expect_sids(&info, "S-1-5-21-1-2-3-1500", "S-1-5-21-1-2-3-513", groups, 5);
@@ -877,8 +861,7 @@ START_TEST(pac_every_kind_of_group)
     pac_logon_info_free(&info);
 
     /* Nothing but the user. */
-    struct logon_spec bare = {.domain = {5, 1, {32}}, .user_rid = 544, .primary_rid = 545};
-    len = build(&bare, buf, sizeof(buf));
+    len = build(&logon_spec_user_only, buf, sizeof(buf));
     ck_assert_ptr_null(pac_parse_logon_info(buf, len, &info));
     expect_sids(&info, "S-1-5-32-544", "S-1-5-32-545", NULL, 0);
     ck_assert_ptr_null(info.groups);
@@ -914,7 +897,7 @@ START_TEST(pac_refuses_bad)
     const struct bad_case *c = &bad_cases[_i];
     unsigned char buf[1024];
     struct pac_logon_info info;
-    size_t len = build(&full_spec, buf, sizeof(buf));
+    size_t len = build(&logon_spec_every_part, buf, sizeof(buf));
     if (c->byte)
         buf[c->at] = (unsigned char)c->value;
     else
@@ -932,7 +915,7 @@ START_TEST(pac_refuses_bad_sids)
 {
     unsigned char buf[1024];
     struct pac_logon_info info;
-    struct logon_spec spec = full_spec;
+    struct logon_spec spec = logon_spec_every_part;
     static const struct {
         const char *what;
         struct test_sid domain;
@@ -948,14 +931,14 @@ START_TEST(pac_refuses_bad_sids)
         ck_assert_msg(why != NULL && strncmp(why, cases[i].why, strlen(cases[i].why)) == 0,
                       "%s: %s", cases[i].what, why ? why : "accepted");
     }
-    spec = full_spec;
+    spec = logon_spec_every_part;
     spec.resource_domain = (struct test_sid){5, 15, {21}};
     size_t len = build(&spec, buf, sizeof(buf));
     const char *why = pac_parse_logon_info(buf, len, &info);
     ck_assert_msg(why && strcmp(why, "ResourceGroupDomainSid has no room for a RID") == 0, "%s",
                   why ? why : "accepted");
     /* A SID of revision 2: the revision byte follows the SID's conformance. */
-    spec = full_spec;
+    spec = logon_spec_every_part;
     spec.n_extra = 0;
     spec.has_resource_domain = false;
     spec.n_resource = 0;
@@ -970,7 +953,7 @@ START_TEST(pac_refuses_bad_sids)
     why = pac_parse_logon_info(buf, len, &info);
     ck_assert_msg(why && strcmp(why, "SID: revision is not 1") == 0, "%s", why ? why : "accepted");
     /* A string whose Length is odd. */
-    spec = full_spec;
+    spec = logon_spec_every_part;
     len = build(&spec, buf, sizeof(buf));
     buf[LOGON_FIXED + 48] ^= 1; /* EffectiveName.Length */
     why = pac_parse_logon_info(buf, len, &info);
@@ -983,7 +966,7 @@ START_TEST(pac_truncated_everywhere)
 {
     unsigned char buf[1024];
     struct pac_logon_info info;
-    size_t len = build(&full_spec, buf, sizeof(buf));
+    size_t len = build(&logon_spec_every_part, buf, sizeof(buf));
     /* The last referent ends before the padding to 8. */
     size_t end = len;
     while (end > 0 && buf[end - 1] == 0)

@@ -530,22 +530,8 @@ END_TEST
  * HTTP service, in the package's framing (Kerberos: raw, Negotiate: SPNEGO). */
 static void live_ap_req(const char *package, const char *ccache, void **token, ULONG *len)
 {
-    CredHandle cc;
-    CtxtHandle client;
-    SecBuffer out = {0, SECBUFFER_TOKEN, NULL};
-    SecBufferDesc out_d = {SECBUFFER_VERSION, 1, &out};
-    ULONG attrs;
-    TimeStamp ts;
     setenv("KRB5CCNAME", ccache, 1);
-    acquire_outbound_default(package, &cc);
-    SECURITY_STATUS s = InitializeSecurityContextA(
-        &cc, NULL, (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN"),
-        ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_MUTUAL_AUTH, 0, 0, NULL, 0, &client, &out_d, &attrs, &ts);
-    ck_assert_int_eq(s, SEC_I_CONTINUE_NEEDED);
-    *token = out.pvBuffer;
-    *len = out.cbBuffer;
-    DeleteSecurityContext(&client);
-    FreeCredentialsHandle(&cc);
+    *token = first_leg_token(package, ISC_REQ_MUTUAL_AUTH, SEC_I_CONTINUE_NEEDED, len);
 }
 
 #define LIVE_SERVICE "HTTP/server.gss-sspi.test@GSS-SSPI.TEST"

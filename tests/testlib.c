@@ -300,6 +300,26 @@ void first_leg_context(const char *package, CredHandle *cred, CtxtHandle *ctx)
         SEC_I_CONTINUE_NEEDED);
 }
 
+void *first_leg_token(const char *package, ULONG isc_req, SECURITY_STATUS expected, ULONG *len)
+{
+    CredHandle cc;
+    CtxtHandle client;
+    SecBuffer out = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc out_d = {SECBUFFER_VERSION, 1, &out};
+    ULONG attrs;
+    TimeStamp ts;
+    acquire_outbound_default(package, &cc);
+    ck_assert_int_eq(
+        InitializeSecurityContextA(&cc, NULL, (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN"),
+                                   isc_req | ISC_REQ_ALLOCATE_MEMORY, 0, SECURITY_NATIVE_DREP, NULL,
+                                   0, &client, &out_d, &attrs, &ts),
+        expected);
+    DeleteSecurityContext(&client);
+    FreeCredentialsHandle(&cc);
+    *len = out.cbBuffer;
+    return out.pvBuffer;
+}
+
 SECURITY_STATUS accept_one(CredHandle *cred, const void *token, ULONG len, ULONG asc_req,
                            CtxtHandle *ctx, bool *have_ctx, void **out_token, ULONG *out_len)
 {

@@ -95,6 +95,12 @@ void handshake_cleanup(struct handshake *hs);
  * context that is not yet established. */
 void first_leg_context(const char *package, CredHandle *cred, CtxtHandle *ctx);
 
+/* The first token of our initiator for package (default credentials, to
+ * the test SPN, isc_req | ISC_REQ_ALLOCATE_MEMORY), which must come with
+ * status expected; its context and credential are gone when it returns.
+ * Free the token with FreeContextBuffer. */
+void *first_leg_token(const char *package, ULONG isc_req, SECURITY_STATUS expected, ULONG *len);
+
 /* Accept one token into a new context; returns the status. */
 SECURITY_STATUS accept_one(CredHandle *cred, const void *token, ULONG len, ULONG asc_req,
                            CtxtHandle *ctx, bool *have_ctx, void **out_token, ULONG *out_len);
