@@ -16,53 +16,28 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <gssapi/gssapi.h>
-#include <gssapi/gssapi_ext.h>
-
 #include "pac_builder.h"
 #include "windows_keytab.h"
+#include "windows_logon_info.h"
 
 /* The logon info of one token into OUT; 1 when written. */
 static int seed(const char *out, const char *data, const char *file)
 {
-    OM_uint32 major, minor;
-    gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
-    gss_name_t client = GSS_C_NO_NAME;
-    gss_buffer_desc reply = GSS_C_EMPTY_BUFFER, value = GSS_C_EMPTY_BUFFER;
-    gss_buffer_desc display = GSS_C_EMPTY_BUFFER;
-    gss_buffer_desc attr = {sizeof("urn:mspac:logon-info") - 1, "urn:mspac:logon-info"};
-    int authenticated, complete, more = -1, written = 0;
+    char why[512], path[4096];
     size_t len;
-    unsigned char *token = windows_read(data, file, &len);
-    if (token == NULL) {
-        fprintf(stderr, "pac-seeds: cannot read %s/%s\n", data, file);
+    void *info = windows_logon_info(data, file, &len, why, sizeof(why));
+    if (info == NULL) {
+        fprintf(stderr, "pac-seeds: %s, skipped\n", why);
         return 0;
     }
-    gss_buffer_desc in = {len, token};
-    major =
-        gss_accept_sec_context(&minor, &ctx, GSS_C_NO_CREDENTIAL, &in, GSS_C_NO_CHANNEL_BINDINGS,
-                               &client, NULL, &reply, NULL, NULL, NULL);
-    if (major == GSS_S_COMPLETE)
-        major = gss_get_name_attribute(&minor, client, &attr, &authenticated, &complete, &value,
-                                       &display, &more);
-    if (major != GSS_S_COMPLETE) {
-        fprintf(stderr, "pac-seeds: %s: gss major 0x%x minor %u, skipped\n", file, major, minor);
-    } else {
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/%s.logon-info", out, file);
-        FILE *f = fopen(path, "wb");
-        written = f != NULL && fwrite(value.value, 1, value.length, f) == value.length;
-        if (f == NULL || fclose(f) != 0 || !written) {
-            perror(path);
-            exit(1);
-        }
+    snprintf(path, sizeof(path), "%s/%s.logon-info", out, file);
+    FILE *f = fopen(path, "wb");
+    int written = f != NULL && fwrite(info, 1, len, f) == len;
+    if (f == NULL || fclose(f) != 0 || !written) {
+        perror(path);
+        exit(1);
     }
-    gss_release_buffer(&minor, &value);
-    gss_release_buffer(&minor, &display);
-    gss_release_buffer(&minor, &reply);
-    gss_release_name(&minor, &client);
-    gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
-    free(token);
+    free(info);
     return written;
 }
 

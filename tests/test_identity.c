@@ -31,6 +31,7 @@
 #include "testdata.h"
 #include "testlib.h"
 #include "windows_keytab.h"
+#include "windows_logon_info.h"
 
 #define NOBODY "nobody"
 #define DAEMON "daemon"
@@ -689,35 +690,10 @@ END_TEST
 /* The raw logon info of a captured token, through GSS directly. */
 static void *raw_logon_info(const char *file, size_t *len)
 {
-    OM_uint32 major, minor;
-    gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
-    gss_name_t client = GSS_C_NO_NAME;
-    gss_buffer_desc reply = GSS_C_EMPTY_BUFFER, value = GSS_C_EMPTY_BUFFER;
-    gss_buffer_desc display = GSS_C_EMPTY_BUFFER;
-    gss_buffer_desc attr = {sizeof("urn:mspac:logon-info") - 1, "urn:mspac:logon-info"};
-    int authenticated = 0, complete = 0, more = -1;
-    size_t token_len;
-    unsigned char *token = windows_read(data_dir, file, &token_len);
-    ck_assert_ptr_nonnull(token);
-    gss_buffer_desc in = {token_len, token};
-    major =
-        gss_accept_sec_context(&minor, &ctx, GSS_C_NO_CREDENTIAL, &in, GSS_C_NO_CHANNEL_BINDINGS,
-                               &client, NULL, &reply, NULL, NULL, NULL);
-    ck_assert_msg(major == GSS_S_COMPLETE, "%s: accept 0x%x/%u", file, major, minor);
-    major = gss_get_name_attribute(&minor, client, &attr, &authenticated, &complete, &value,
-                                   &display, &more);
-    ck_assert_msg(major == GSS_S_COMPLETE, "%s: urn:mspac:logon-info 0x%x/%u", file, major, minor);
-    ck_assert_msg(authenticated, "%s: the PAC did not verify", file);
-    void *copy = malloc(value.length);
-    memcpy(copy, value.value, value.length);
-    *len = value.length;
-    gss_release_buffer(&minor, &value);
-    gss_release_buffer(&minor, &display);
-    gss_release_buffer(&minor, &reply);
-    gss_release_name(&minor, &client);
-    gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
-    free(token);
-    return copy;
+    char why[512];
+    void *info = windows_logon_info(data_dir, file, len, why, sizeof(why));
+    ck_assert_msg(info != NULL, "%s", why);
+    return info;
 }
 
 START_TEST(windows_token_sids)
