@@ -157,6 +157,20 @@ static bool trace_has(FILE *f, const char *text)
     return found;
 }
 
+/* user's client credential cc through a Negotiate acceptor sc: an
+ * established server context. */
+static void negotiate_context(const char *user, struct handshake *hs, CredHandle *cc,
+                              CredHandle *sc)
+{
+    acquire_inbound("Negotiate", sc);
+    hs->target = realm_env("GSS_SSPI_TEST_SPN");
+    hs->isc_req = ISC_ALL;
+    hs->asc_req = ASC_ALL;
+    handshake_run(cc, sc, hs);
+    ck_assert_msg(hs->server_status == SEC_E_OK, "%s: server 0x%08x", user,
+                  (unsigned)hs->server_status);
+}
+
 /* An established server context for user (password NULL: alice's cache). */
 static void kerberos_context(const char *user, const char *password, struct handshake *hs,
                              CredHandle *cc, CredHandle *sc)
@@ -168,13 +182,7 @@ static void kerberos_context(const char *user, const char *password, struct hand
                                                    realm_env("GSS_SSPI_TEST_REALM"), password, NULL,
                                                    cc),
                          SEC_E_OK);
-    acquire_inbound("Negotiate", sc);
-    hs->target = realm_env("GSS_SSPI_TEST_SPN");
-    hs->isc_req = ISC_ALL;
-    hs->asc_req = ASC_ALL;
-    handshake_run(cc, sc, hs);
-    ck_assert_msg(hs->server_status == SEC_E_OK, "%s: server 0x%08x", user,
-                  (unsigned)hs->server_status);
+    negotiate_context(user, hs, cc, sc);
 }
 
 static void ntlm_context(const char *user, const char *password, struct handshake *hs,
@@ -183,13 +191,7 @@ static void ntlm_context(const char *user, const char *password, struct handshak
     ck_assert_int_eq(acquire_outbound_password("NTLM", user, realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
                                                password, NULL, cc),
                      SEC_E_OK);
-    acquire_inbound("Negotiate", sc);
-    hs->target = realm_env("GSS_SSPI_TEST_SPN");
-    hs->isc_req = ISC_ALL;
-    hs->asc_req = ASC_ALL;
-    handshake_run(cc, sc, hs);
-    ck_assert_msg(hs->server_status == SEC_E_OK, "%s: server 0x%08x", user,
-                  (unsigned)hs->server_status);
+    negotiate_context(user, hs, cc, sc);
 }
 
 static void context_done(struct handshake *hs, CredHandle *cc, CredHandle *sc)
@@ -1043,33 +1045,11 @@ START_TEST(token_handles)
     ck_assert_int_eq(RevertSecurityContext(&hs.client), SEC_E_INVALID_HANDLE);
     ck_assert_int_eq(RevertSecurityContext(NULL), SEC_E_INVALID_HANDLE);
 
-    CredHandle ntlm_cc, ntlm_sc;
-    CtxtHandle client, partial;
-    bool have_partial;
-    SecBuffer out = {0, SECBUFFER_TOKEN, NULL};
-    SecBufferDesc out_desc = {SECBUFFER_VERSION, 1, &out};
-    ULONG attrs;
-    TimeStamp ts;
-    ck_assert_int_eq(acquire_outbound_password("NTLM", realm_env("GSS_SSPI_TEST_USER"),
-                                               realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
-                                               realm_env("GSS_SSPI_TEST_PASSWORD"), NULL, &ntlm_cc),
-                     SEC_E_OK);
-    acquire_inbound("NTLM", &ntlm_sc);
-    ck_assert_int_eq(InitializeSecurityContextA(&ntlm_cc, NULL,
-                                                (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN"),
-                                                ISC_REQ_ALLOCATE_MEMORY, 0, SECURITY_NATIVE_DREP,
-                                                NULL, 0, &client, &out_desc, &attrs, &ts),
-                     SEC_I_CONTINUE_NEEDED);
-    ck_assert_int_eq(
-        accept_one(&ntlm_sc, out.pvBuffer, out.cbBuffer, 0, &partial, &have_partial, NULL, NULL),
-        SEC_I_CONTINUE_NEEDED);
-    ck_assert_int_eq(QuerySecurityContextToken(&partial, &token), SEC_E_INVALID_HANDLE);
-    ck_assert_int_eq(ImpersonateSecurityContext(&partial), SEC_E_INVALID_HANDLE);
-    FreeContextBuffer(out.pvBuffer);
-    DeleteSecurityContext(&client);
-    DeleteSecurityContext(&partial);
-    FreeCredentialsHandle(&ntlm_cc);
-    FreeCredentialsHandle(&ntlm_sc);
+    struct ntlm_first_leg leg;
+    ntlm_first_leg(&leg);
+    ck_assert_int_eq(QuerySecurityContextToken(&leg.server, &token), SEC_E_INVALID_HANDLE);
+    ck_assert_int_eq(ImpersonateSecurityContext(&leg.server), SEC_E_INVALID_HANDLE);
+    ntlm_first_leg_done(&leg);
 
     CtxtHandle deleted = hs.server;
     context_done(&hs, &cc, &sc);

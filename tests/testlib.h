@@ -101,6 +101,17 @@ void first_leg_context(const char *package, CredHandle *cred, CtxtHandle *ctx);
  * Free the token with FreeContextBuffer. */
 void *first_leg_token(const char *package, ULONG isc_req, SECURITY_STATUS expected, ULONG *len);
 
+/* NTLM one leg in: the test user's NEGOTIATE (her password as an NTLM
+ * identity) accepted by an NTLM acceptor, which answers with its CHALLENGE
+ * and keeps a partial context.  ntlm_first_leg_done releases it all. */
+struct ntlm_first_leg {
+    CredHandle client_cred, server_cred;
+    CtxtHandle client, server; /* server: not yet established */
+    SecBuffer negotiate, challenge;
+};
+void ntlm_first_leg(struct ntlm_first_leg *leg);
+void ntlm_first_leg_done(struct ntlm_first_leg *leg);
+
 /* Accept one token into a new context; returns the status. */
 SECURITY_STATUS accept_one(CredHandle *cred, const void *token, ULONG len, ULONG asc_req,
                            CtxtHandle *ctx, bool *have_ctx, void **out_token, ULONG *out_len);
