@@ -14,6 +14,8 @@
 #include <gss-sspi.h>
 #include <sspi.h>
 
+#include "isc_step.h"
+
 /* Every security service, as Windows clients and servers ask for them. */
 #define ISC_ALL                                                                                    \
     (ISC_REQ_MUTUAL_AUTH | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT |                       \
