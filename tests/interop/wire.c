@@ -334,6 +334,7 @@ int wire_parse_options(int argc, char **argv, const struct wire_option *options,
 int wire_parse_client_options(int argc, char **argv, const struct wire_option *extra,
                               struct wire_client_options *o)
 {
+    enum { COMMON = 6 }; /* the rows before the client's own */
     const char *port = NULL;
     struct wire_option table[] = {
         {"--port", &port, NULL},
@@ -342,12 +343,12 @@ int wire_parse_client_options(int argc, char **argv, const struct wire_option *e
         {"--password", &o->password, NULL},
         {"--cb", &o->cb, NULL},
         {"--no-messages", NULL, &o->no_messages},
-        [6 + WIRE_MAX_CLIENT_EXTRAS] = {NULL, NULL, NULL},
+        [COMMON + WIRE_MAX_CLIENT_EXTRAS] = {NULL, NULL, NULL},
     };
     size_t n = 0;
     memset(o, 0, sizeof(*o));
     while (extra[n].name != NULL && n < WIRE_MAX_CLIENT_EXTRAS) {
-        table[6 + n] = extra[n];
+        table[COMMON + n] = extra[n];
         n++;
     }
     if (extra[n].name != NULL ||
