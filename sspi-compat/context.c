@@ -386,22 +386,27 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY DeleteSecurityContext(PCtxtHandle phContex
     return status;
 }
 
-/* Kerberos, NTLM and Negotiate never ask for it: nothing to complete. */
-SSPI_EXPORT SECURITY_STATUS SEC_ENTRY CompleteAuthToken(PCtxtHandle phContext, PSecBufferDesc pToken)
+/* The answer of a call that has nothing to do on these packages: when_valid
+ * for a context handle, SEC_E_INVALID_HANDLE otherwise. */
+static SECURITY_STATUS answer_for_context(PCtxtHandle phContext, SECURITY_STATUS when_valid,
+                                          const char *fn)
 {
     struct sspi_ctx *ctx = context_lookup(phContext);
-    SECURITY_STATUS status = ctx ? SEC_E_OK : SEC_E_INVALID_HANDLE;
+    SECURITY_STATUS status = ctx ? when_valid : SEC_E_INVALID_HANDLE;
     context_put(ctx);
-    trace("CompleteAuthToken() = %s", status_name(status));
+    trace("%s() = %s", fn, status_name(status));
     return status;
+}
+
+/* Kerberos, NTLM and Negotiate never ask for it: nothing to complete. */
+SSPI_EXPORT SECURITY_STATUS SEC_ENTRY CompleteAuthToken(PCtxtHandle phContext,
+                                                        PSecBufferDesc pToken)
+{
+    return answer_for_context(phContext, SEC_E_OK, "CompleteAuthToken");
 }
 
 /* Control tokens exist for Schannel; these packages have none. */
 SSPI_EXPORT SECURITY_STATUS SEC_ENTRY ApplyControlToken(PCtxtHandle phContext, PSecBufferDesc pInput)
 {
-    struct sspi_ctx *ctx = context_lookup(phContext);
-    SECURITY_STATUS status = ctx ? SEC_E_UNSUPPORTED_FUNCTION : SEC_E_INVALID_HANDLE;
-    context_put(ctx);
-    trace("ApplyControlToken() = %s", status_name(status));
-    return status;
+    return answer_for_context(phContext, SEC_E_UNSUPPORTED_FUNCTION, "ApplyControlToken");
 }

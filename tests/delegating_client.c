@@ -18,6 +18,7 @@
 #include <sspi.h>
 
 #include "helper_io.h"
+#include "isc_step.h"
 
 int main(void)
 {
@@ -40,14 +41,10 @@ int main(void)
     void *reply = NULL;
     bool have = false;
     do {
-        SecBuffer ib = {len, SECBUFFER_TOKEN, reply}, ob = {0, SECBUFFER_TOKEN, NULL};
-        SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
-        s = InitializeSecurityContextA(&cred, have ? &ctx : NULL, (SEC_CHAR *)target, req, 0,
-                                       SECURITY_NATIVE_DREP, have ? &id : NULL, 0, &ctx, &od,
-                                       &attrs, &ts);
+        SecBuffer ob;
+        s = isc_step(&cred, &ctx, &have, target, req, reply, len, &ob, &attrs);
         free(reply);
         reply = NULL;
-        have = have || s == SEC_I_CONTINUE_NEEDED || s == SEC_E_OK;
         write_status(s);
         write_item(ob.pvBuffer ? ob.pvBuffer : "", ob.cbBuffer);
         FreeContextBuffer(ob.pvBuffer);

@@ -137,3 +137,22 @@ size_t logon_info_build(const struct logon_spec *spec, unsigned char *out, size_
     logon_put32(out + 8, (uint32_t)(w.n - 16));
     return w.n;
 }
+
+const struct logon_spec logon_spec_every_part = {
+    .name = "someone",
+    .domain = {5, 4, {21, 1, 2, 3}},
+    .user_rid = 1500,
+    .primary_rid = 513,
+    .groups = {513, 512},
+    .n_groups = 2,
+    .extra = {{5, 1, {32}}, {0, 0, {0}}, {0x123456789abcULL, 2, {7, 8}}},
+    .extra_null = {false, true, false},
+    .n_extra = 3,
+    .resource_domain = {5, 4, {21, 9, 8, 7}},
+    .has_resource_domain = true,
+    .resource = {1100},
+    .n_resource = 1,
+};
+
+const struct logon_spec logon_spec_user_only = {
+    .domain = {5, 1, {32}}, .user_rid = 544, .primary_rid = 545};

@@ -40,6 +40,12 @@ struct logon_spec {
     uint32_t n_resource;
 };
 
+/* Two specs the parser's tests and the fuzz seeds both start from: one
+ * with every part (groups, extra SIDs with a null entry and a 48-bit
+ * authority, resource groups), and one with nothing but the user. */
+extern const struct logon_spec logon_spec_every_part;
+extern const struct logon_spec logon_spec_user_only;
+
 /* The logon info into out; its length, or 0 when cap is too small. */
 size_t logon_info_build(const struct logon_spec *spec, unsigned char *out, size_t cap);
 /* A little-endian 32-bit value into p. */

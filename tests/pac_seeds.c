@@ -16,79 +16,39 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <gssapi/gssapi.h>
-#include <gssapi/gssapi_ext.h>
-
 #include "pac_builder.h"
 #include "windows_keytab.h"
+#include "windows_logon_info.h"
 
 /* The logon info of one token into OUT; 1 when written. */
 static int seed(const char *out, const char *data, const char *file)
 {
-    OM_uint32 major, minor;
-    gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
-    gss_name_t client = GSS_C_NO_NAME;
-    gss_buffer_desc reply = GSS_C_EMPTY_BUFFER, value = GSS_C_EMPTY_BUFFER;
-    gss_buffer_desc display = GSS_C_EMPTY_BUFFER;
-    gss_buffer_desc attr = {sizeof("urn:mspac:logon-info") - 1, "urn:mspac:logon-info"};
-    int authenticated, complete, more = -1, written = 0;
+    char why[512], path[4096];
     size_t len;
-    unsigned char *token = windows_read(data, file, &len);
-    if (token == NULL) {
-        fprintf(stderr, "pac-seeds: cannot read %s/%s\n", data, file);
+    void *info = windows_logon_info(data, file, &len, why, sizeof(why));
+    if (info == NULL) {
+        fprintf(stderr, "pac-seeds: %s, skipped\n", why);
         return 0;
     }
-    gss_buffer_desc in = {len, token};
-    major =
-        gss_accept_sec_context(&minor, &ctx, GSS_C_NO_CREDENTIAL, &in, GSS_C_NO_CHANNEL_BINDINGS,
-                               &client, NULL, &reply, NULL, NULL, NULL);
-    if (major == GSS_S_COMPLETE)
-        major = gss_get_name_attribute(&minor, client, &attr, &authenticated, &complete, &value,
-                                       &display, &more);
-    if (major != GSS_S_COMPLETE) {
-        fprintf(stderr, "pac-seeds: %s: gss major 0x%x minor %u, skipped\n", file, major, minor);
-    } else {
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/%s.logon-info", out, file);
-        FILE *f = fopen(path, "wb");
-        written = f != NULL && fwrite(value.value, 1, value.length, f) == value.length;
-        if (f == NULL || fclose(f) != 0 || !written) {
-            perror(path);
-            exit(1);
-        }
+    snprintf(path, sizeof(path), "%s/%s.logon-info", out, file);
+    FILE *f = fopen(path, "wb");
+    int written = f != NULL && fwrite(info, 1, len, f) == len;
+    if (f == NULL || fclose(f) != 0 || !written) {
+        perror(path);
+        exit(1);
     }
-    gss_release_buffer(&minor, &value);
-    gss_release_buffer(&minor, &display);
-    gss_release_buffer(&minor, &reply);
-    gss_release_name(&minor, &client);
-    gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
-    free(token);
+    free(info);
     return written;
 }
 
 static int write_made_up(const char *out)
 {
-    static const struct logon_spec specs[] = {
-        {.name = "made.up",
-         .domain = {5, 4, {21, 1, 2, 3}},
-         .user_rid = 1500,
-         .primary_rid = 513,
-         .groups = {513, 512},
-         .n_groups = 2,
-         .extra = {{5, 1, {32}}, {0, 0, {0}}, {0x123456789abcULL, 2, {7, 8}}},
-         .extra_null = {false, true, false},
-         .n_extra = 3,
-         .resource_domain = {5, 4, {21, 9, 8, 7}},
-         .has_resource_domain = true,
-         .resource = {1100, 1101},
-         .n_resource = 2},
-        {.domain = {5, 1, {32}}, .user_rid = 544, .primary_rid = 545},
-    };
+    static const struct logon_spec *const specs[] = {&logon_spec_every_part, &logon_spec_user_only};
     int n = 0;
     for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
         unsigned char buf[1024];
         char path[4096];
-        size_t len = logon_info_build(&specs[i], buf, sizeof(buf));
+        size_t len = logon_info_build(specs[i], buf, sizeof(buf));
         snprintf(path, sizeof(path), "%s/made-up-%zu.logon-info", out, i + 1);
         FILE *f = fopen(path, "wb");
         if (len == 0 || f == NULL || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {

@@ -112,17 +112,12 @@ void pair_raw_server(enum mech_kind kind, ULONG isc_req, const char *package, st
     use_kind_environment(kind);
     acquire_outbound_user(package, kind == KIND_NTLM, NULL, &p->cred);
     for (int round = 0; round < 6 && s == SEC_I_CONTINUE_NEEDED; round++) {
-        SecBuffer ib = {(ULONG)reply.length, SECBUFFER_TOKEN, reply.value};
-        SecBuffer ob = {0, SECBUFFER_TOKEN, NULL};
-        SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
-        TimeStamp ts;
-        s = InitializeSecurityContextA(&p->cred, have ? &p->ours : NULL, (SEC_CHAR *)kind_spn(kind),
-                                       isc_req | ISC_REQ_ALLOCATE_MEMORY, 0, SECURITY_NATIVE_DREP,
-                                       have ? &id : NULL, 0, &p->ours, &od, &p->ours_attrs, &ts);
+        SecBuffer ob;
+        s = isc_step(&p->cred, &p->ours, &have, kind_spn(kind), isc_req | ISC_REQ_ALLOCATE_MEMORY,
+                     reply.value, (ULONG)reply.length, &ob, &p->ours_attrs);
         gss_release_buffer(&minor, &reply);
         ck_assert_msg(s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED, "%s: initialize 0x%08x",
                       kind_name(kind), (unsigned)s);
-        have = true;
         if (ob.cbBuffer == 0)
             break;
         gss_buffer_desc tok = {ob.cbBuffer, ob.pvBuffer};

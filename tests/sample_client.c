@@ -73,9 +73,7 @@ int main(int argc, char **argv)
     loopback_address(&addr, (unsigned short)atoi(argv[1]));
     if (s == INVALID_SOCKET || connect(s, (struct sockaddr *)&addr, sizeof(addr)) != 0)
         return fail("connect", SEC_E_INTERNAL_ERROR);
-    in_token = (unsigned char *)malloc(max_token);
-    out_token = (unsigned char *)malloc(max_token);
-    if (in_token == NULL || out_token == NULL)
+    if (token_buffers_new(max_token, &in_token, &out_token) != 0)
         return fail("malloc", SEC_E_INSUFFICIENT_MEMORY);
 
     /* Preallocated output buffers: Wine's Kerberos ignores ALLOCATE_MEMORY. */

@@ -97,9 +97,7 @@ int main(int argc, char **argv)
     s = accept(listener, NULL, NULL);
     if (s == INVALID_SOCKET)
         return fail("accept", SEC_E_INTERNAL_ERROR);
-    in_token = (unsigned char *)malloc(max_token);
-    out_token = (unsigned char *)malloc(max_token);
-    if (in_token == NULL || out_token == NULL)
+    if (token_buffers_new(max_token, &in_token, &out_token) != 0)
         return fail("malloc", SEC_E_INSUFFICIENT_MEMORY);
 
     do {

@@ -1,4 +1,5 @@
 /* sample_wire.c - see sample_wire.h. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sample_wire.h"
@@ -64,4 +65,11 @@ void loopback_address(struct sockaddr_in *addr, unsigned short port)
     addr->sin_family = AF_INET;
     addr->sin_port = htons(port);
     addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+}
+
+int token_buffers_new(unsigned long max, unsigned char **in, unsigned char **out)
+{
+    *in = (unsigned char *)malloc(max);
+    *out = (unsigned char *)malloc(max);
+    return *in != NULL && *out != NULL ? 0 : -1;
 }

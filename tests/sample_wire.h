@@ -27,6 +27,9 @@ int send_msg(sock_t s, const void *p, unsigned long len);
 int recv_msg(sock_t s, void *buf, unsigned long max, unsigned long *len);
 /* 127.0.0.1:port */
 void loopback_address(struct sockaddr_in *addr, unsigned short port);
+/* The two token buffers of a handshake, max bytes each (free() them); -1
+ * when out of memory. */
+int token_buffers_new(unsigned long max, unsigned char **in, unsigned char **out);
 /* desc describes the one token buffer buf: len bytes at p. */
 void token_buffer(SecBufferDesc *desc, SecBuffer *buf, void *p, unsigned long len);
 

@@ -401,22 +401,7 @@ static unsigned char *malformed_blob(const struct malformed_case *m, SecBuffer *
 /* One-leg Kerberos AP-REQ from alice's cache (FreeContextBuffer). */
 static void *kerberos_token(ULONG *len)
 {
-    CredHandle cc;
-    CtxtHandle client;
-    SecBuffer out = {0, SECBUFFER_TOKEN, NULL};
-    SecBufferDesc out_d = {SECBUFFER_VERSION, 1, &out};
-    ULONG attrs;
-    TimeStamp ts;
-    acquire_outbound_default("Kerberos", &cc);
-    ck_assert_int_eq(InitializeSecurityContextA(&cc, NULL,
-                                                (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN"),
-                                                ISC_REQ_ALLOCATE_MEMORY, 0, SECURITY_NATIVE_DREP,
-                                                NULL, 0, &client, &out_d, &attrs, &ts),
-                     SEC_E_OK);
-    DeleteSecurityContext(&client);
-    FreeCredentialsHandle(&cc);
-    *len = out.cbBuffer;
-    return out.pvBuffer;
+    return first_leg_token("Kerberos", 0, SEC_E_OK, len);
 }
 
 /* Refused with SEC_E_BAD_BINDINGS before GSS saw the token: the same

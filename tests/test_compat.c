@@ -324,6 +324,28 @@ START_TEST(mic_after_rewritten_negotiate)
 END_TEST
 
 /* ---- SPNEGO around NTLM ------------------------------------------------------------------------ */
+/* The two fields that end both SPNEGO messages here: [2] OCTET STRING tok
+ * (mechToken, responseToken), [3] OCTET STRING 16 x 0x44 (mechListMIC). */
+static unsigned char *put_token_and_mic(unsigned char *w, const unsigned char *tok, size_t n)
+{
+    w = der_put_header(w, 0xa2, der_header_size(n) + n);
+    w = der_put_header(w, 0x04, n);
+    memcpy(w, tok, n);
+    w += n;
+    w = der_put_header(w, 0xa3, 18);
+    w = der_put_header(w, 0x04, 16);
+    memset(w, 0x44, 16);
+    return w + 16;
+}
+
+/* An OID's TLV at w. */
+static unsigned char *put_oid(unsigned char *w, gss_const_OID oid)
+{
+    w = der_put_header(w, 0x06, oid->length);
+    memcpy(w, oid->elements, oid->length);
+    return w + oid->length;
+}
+
 /* A NegTokenResp { responseToken [2] inner, mechListMIC [3] 16 x 0x44 }. */
 static unsigned char *neg_token_resp(const unsigned char *inner, size_t n, size_t *len)
 {
@@ -333,14 +355,7 @@ static unsigned char *neg_token_resp(const unsigned char *inner, size_t n, size_
     unsigned char *m = malloc(total), *w = m;
     w = der_put_header(w, 0xa1, der_header_size(seq) + seq);
     w = der_put_header(w, 0x30, seq);
-    w = der_put_header(w, 0xa2, tok);
-    w = der_put_header(w, 0x04, n);
-    memcpy(w, inner, n);
-    w += n;
-    w = der_put_header(w, 0xa3, 18);
-    w = der_put_header(w, 0x04, 16);
-    memset(w, 0x44, 16);
-    w += 16;
+    w = put_token_and_mic(w, inner, n);
     *len = (size_t)(w - m);
     ck_assert_uint_eq(*len, total);
     return m;
@@ -410,27 +425,14 @@ static unsigned char *neg_token_init(gss_const_OID first, const unsigned char *t
     size_t types = 2 + first->length + 2 + oid_ntlmssp.length;
     w = der_put_header(w, 0xa0, der_header_size(types) + types);
     w = der_put_header(w, 0x30, types);
-    w = der_put_header(w, 0x06, first->length);
-    memcpy(w, first->elements, first->length);
-    w += first->length;
-    w = der_put_header(w, 0x06, oid_ntlmssp.length);
-    memcpy(w, oid_ntlmssp.elements, oid_ntlmssp.length);
-    w += oid_ntlmssp.length;
-    w = der_put_header(w, 0xa2, der_header_size(n) + n);
-    w = der_put_header(w, 0x04, n);
-    memcpy(w, tok, n);
-    w += n;
-    w = der_put_header(w, 0xa3, 18);
-    w = der_put_header(w, 0x04, 16);
-    memset(w, 0x44, 16);
-    w += 16;
+    w = put_oid(w, first);
+    w = put_oid(w, &oid_ntlmssp);
+    w = put_token_and_mic(w, tok, n);
     size_t seq = (size_t)(w - body), init = der_header_size(seq) + seq;
     size_t inner = 2 + oid_spnego.length + der_header_size(init) + init;
     out = malloc(der_header_size(inner) + inner);
     w = der_put_header(out, 0x60, inner);
-    w = der_put_header(w, 0x06, oid_spnego.length);
-    memcpy(w, oid_spnego.elements, oid_spnego.length);
-    w += oid_spnego.length;
+    w = put_oid(w, &oid_spnego);
     w = der_put_header(w, 0xa0, seq + der_header_size(seq));
     w = der_put_header(w, 0x30, seq);
     memcpy(w, body, seq);

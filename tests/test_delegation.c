@@ -106,20 +106,14 @@ static char *back_end_authenticates(CredHandle *cred, gss_cred_id_t acceptor)
     gss_buffer_desc reply = GSS_C_EMPTY_BUFFER;
     major = GSS_S_CONTINUE_NEEDED;
     do {
-        SecBuffer ib = {(ULONG)reply.length, SECBUFFER_TOKEN, reply.value},
-                  ob = {0, SECBUFFER_TOKEN, NULL};
-        SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+        SecBuffer ob;
         ULONG attrs;
-        TimeStamp ts;
-        s = InitializeSecurityContextA(cred, have ? &ctx : NULL,
-                                       (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN_OTHER"),
-                                       ISC_REQ_MUTUAL_AUTH | ISC_REQ_ALLOCATE_MEMORY, 0,
-                                       SECURITY_NATIVE_DREP, have ? &id : NULL, 0, &ctx, &od,
-                                       &attrs, &ts);
+        s = isc_step(cred, &ctx, &have, realm_env("GSS_SSPI_TEST_SPN_OTHER"),
+                     ISC_REQ_MUTUAL_AUTH | ISC_REQ_ALLOCATE_MEMORY, reply.value,
+                     (ULONG)reply.length, &ob, &attrs);
         gss_release_buffer(&minor, &reply);
         ck_assert_msg(s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED, "to the back end: 0x%08x",
                       (unsigned)s);
-        have = true;
         if (ob.cbBuffer > 0) {
             gss_buffer_desc in = {ob.cbBuffer, ob.pvBuffer};
             major = gss_accept_sec_context(&minor, &back, acceptor, &in, GSS_C_NO_CHANNEL_BINDINGS,

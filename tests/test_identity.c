@@ -31,6 +31,7 @@
 #include "testdata.h"
 #include "testlib.h"
 #include "windows_keytab.h"
+#include "windows_logon_info.h"
 
 #define NOBODY "nobody"
 #define DAEMON "daemon"
@@ -156,6 +157,20 @@ static bool trace_has(FILE *f, const char *text)
     return found;
 }
 
+/* user's client credential cc through a Negotiate acceptor sc: an
+ * established server context. */
+static void negotiate_context(const char *user, struct handshake *hs, CredHandle *cc,
+                              CredHandle *sc)
+{
+    acquire_inbound("Negotiate", sc);
+    hs->target = realm_env("GSS_SSPI_TEST_SPN");
+    hs->isc_req = ISC_ALL;
+    hs->asc_req = ASC_ALL;
+    handshake_run(cc, sc, hs);
+    ck_assert_msg(hs->server_status == SEC_E_OK, "%s: server 0x%08x", user,
+                  (unsigned)hs->server_status);
+}
+
 /* An established server context for user (password NULL: alice's cache). */
 static void kerberos_context(const char *user, const char *password, struct handshake *hs,
                              CredHandle *cc, CredHandle *sc)
@@ -167,13 +182,7 @@ static void kerberos_context(const char *user, const char *password, struct hand
                                                    realm_env("GSS_SSPI_TEST_REALM"), password, NULL,
                                                    cc),
                          SEC_E_OK);
-    acquire_inbound("Negotiate", sc);
-    hs->target = realm_env("GSS_SSPI_TEST_SPN");
-    hs->isc_req = ISC_ALL;
-    hs->asc_req = ASC_ALL;
-    handshake_run(cc, sc, hs);
-    ck_assert_msg(hs->server_status == SEC_E_OK, "%s: server 0x%08x", user,
-                  (unsigned)hs->server_status);
+    negotiate_context(user, hs, cc, sc);
 }
 
 static void ntlm_context(const char *user, const char *password, struct handshake *hs,
@@ -182,13 +191,7 @@ static void ntlm_context(const char *user, const char *password, struct handshak
     ck_assert_int_eq(acquire_outbound_password("NTLM", user, realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
                                                password, NULL, cc),
                      SEC_E_OK);
-    acquire_inbound("Negotiate", sc);
-    hs->target = realm_env("GSS_SSPI_TEST_SPN");
-    hs->isc_req = ISC_ALL;
-    hs->asc_req = ASC_ALL;
-    handshake_run(cc, sc, hs);
-    ck_assert_msg(hs->server_status == SEC_E_OK, "%s: server 0x%08x", user,
-                  (unsigned)hs->server_status);
+    negotiate_context(user, hs, cc, sc);
 }
 
 static void context_done(struct handshake *hs, CredHandle *cc, CredHandle *sc)
@@ -689,35 +692,10 @@ END_TEST
 /* The raw logon info of a captured token, through GSS directly. */
 static void *raw_logon_info(const char *file, size_t *len)
 {
-    OM_uint32 major, minor;
-    gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
-    gss_name_t client = GSS_C_NO_NAME;
-    gss_buffer_desc reply = GSS_C_EMPTY_BUFFER, value = GSS_C_EMPTY_BUFFER;
-    gss_buffer_desc display = GSS_C_EMPTY_BUFFER;
-    gss_buffer_desc attr = {sizeof("urn:mspac:logon-info") - 1, "urn:mspac:logon-info"};
-    int authenticated = 0, complete = 0, more = -1;
-    size_t token_len;
-    unsigned char *token = windows_read(data_dir, file, &token_len);
-    ck_assert_ptr_nonnull(token);
-    gss_buffer_desc in = {token_len, token};
-    major =
-        gss_accept_sec_context(&minor, &ctx, GSS_C_NO_CREDENTIAL, &in, GSS_C_NO_CHANNEL_BINDINGS,
-                               &client, NULL, &reply, NULL, NULL, NULL);
-    ck_assert_msg(major == GSS_S_COMPLETE, "%s: accept 0x%x/%u", file, major, minor);
-    major = gss_get_name_attribute(&minor, client, &attr, &authenticated, &complete, &value,
-                                   &display, &more);
-    ck_assert_msg(major == GSS_S_COMPLETE, "%s: urn:mspac:logon-info 0x%x/%u", file, major, minor);
-    ck_assert_msg(authenticated, "%s: the PAC did not verify", file);
-    void *copy = malloc(value.length);
-    memcpy(copy, value.value, value.length);
-    *len = value.length;
-    gss_release_buffer(&minor, &value);
-    gss_release_buffer(&minor, &display);
-    gss_release_buffer(&minor, &reply);
-    gss_release_name(&minor, &client);
-    gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
-    free(token);
-    return copy;
+    char why[512];
+    void *info = windows_logon_info(data_dir, file, len, why, sizeof(why));
+    ck_assert_msg(info != NULL, "%s", why);
+    return info;
 }
 
 START_TEST(windows_token_sids)
@@ -824,22 +802,6 @@ END_TEST
 
 /* ---- pac: logon infos made to order --------------------------------------------------------- */
 
-static const struct logon_spec full_spec = {
-    .name = "someone",
-    .domain = {5, 4, {21, 1, 2, 3}},
-    .user_rid = 1500,
-    .primary_rid = 513,
-    .groups = {513, 512},
-    .n_groups = 2,
-    .extra = {{5, 1, {32}}, {0, 0, {0}}, {0x123456789abcULL, 2, {7, 8}}},
-    .extra_null = {false, true, false},
-    .n_extra = 3,
-    .resource_domain = {5, 4, {21, 9, 8, 7}},
-    .has_resource_domain = true,
-    .resource = {1100},
-    .n_resource = 1,
-};
-
 static size_t build(const struct logon_spec *spec, unsigned char *buf, size_t cap)
 {
     size_t len = logon_info_build(spec, buf, cap);
@@ -869,7 +831,7 @@ START_TEST(pac_every_kind_of_group)
     };
     unsigned char buf[1024];
     struct pac_logon_info info;
-    size_t len = build(&full_spec, buf, sizeof(buf));
+    size_t len = build(&logon_spec_every_part, buf, sizeof(buf));
     const char *why = pac_parse_logon_info(buf, len, &info);
     ck_assert_msg(why == NULL, "%s", why);
     expect_sids(&info, "S-1-5-21-1-2-3-1500", "S-1-5-21-1-2-3-513", groups, 5);
@@ -877,8 +839,7 @@ START_TEST(pac_every_kind_of_group)
     pac_logon_info_free(&info);
 
     /* Nothing but the user. */
-    struct logon_spec bare = {.domain = {5, 1, {32}}, .user_rid = 544, .primary_rid = 545};
-    len = build(&bare, buf, sizeof(buf));
+    len = build(&logon_spec_user_only, buf, sizeof(buf));
     ck_assert_ptr_null(pac_parse_logon_info(buf, len, &info));
     expect_sids(&info, "S-1-5-32-544", "S-1-5-32-545", NULL, 0);
     ck_assert_ptr_null(info.groups);
@@ -914,7 +875,7 @@ START_TEST(pac_refuses_bad)
     const struct bad_case *c = &bad_cases[_i];
     unsigned char buf[1024];
     struct pac_logon_info info;
-    size_t len = build(&full_spec, buf, sizeof(buf));
+    size_t len = build(&logon_spec_every_part, buf, sizeof(buf));
     if (c->byte)
         buf[c->at] = (unsigned char)c->value;
     else
@@ -932,7 +893,7 @@ START_TEST(pac_refuses_bad_sids)
 {
     unsigned char buf[1024];
     struct pac_logon_info info;
-    struct logon_spec spec = full_spec;
+    struct logon_spec spec = logon_spec_every_part;
     static const struct {
         const char *what;
         struct test_sid domain;
@@ -948,14 +909,14 @@ START_TEST(pac_refuses_bad_sids)
         ck_assert_msg(why != NULL && strncmp(why, cases[i].why, strlen(cases[i].why)) == 0,
                       "%s: %s", cases[i].what, why ? why : "accepted");
     }
-    spec = full_spec;
+    spec = logon_spec_every_part;
     spec.resource_domain = (struct test_sid){5, 15, {21}};
     size_t len = build(&spec, buf, sizeof(buf));
     const char *why = pac_parse_logon_info(buf, len, &info);
     ck_assert_msg(why && strcmp(why, "ResourceGroupDomainSid has no room for a RID") == 0, "%s",
                   why ? why : "accepted");
     /* A SID of revision 2: the revision byte follows the SID's conformance. */
-    spec = full_spec;
+    spec = logon_spec_every_part;
     spec.n_extra = 0;
     spec.has_resource_domain = false;
     spec.n_resource = 0;
@@ -970,7 +931,7 @@ START_TEST(pac_refuses_bad_sids)
     why = pac_parse_logon_info(buf, len, &info);
     ck_assert_msg(why && strcmp(why, "SID: revision is not 1") == 0, "%s", why ? why : "accepted");
     /* A string whose Length is odd. */
-    spec = full_spec;
+    spec = logon_spec_every_part;
     len = build(&spec, buf, sizeof(buf));
     buf[LOGON_FIXED + 48] ^= 1; /* EffectiveName.Length */
     why = pac_parse_logon_info(buf, len, &info);
@@ -983,7 +944,7 @@ START_TEST(pac_truncated_everywhere)
 {
     unsigned char buf[1024];
     struct pac_logon_info info;
-    size_t len = build(&full_spec, buf, sizeof(buf));
+    size_t len = build(&logon_spec_every_part, buf, sizeof(buf));
     /* The last referent ends before the padding to 8. */
     size_t end = len;
     while (end > 0 && buf[end - 1] == 0)
@@ -1084,33 +1045,11 @@ START_TEST(token_handles)
     ck_assert_int_eq(RevertSecurityContext(&hs.client), SEC_E_INVALID_HANDLE);
     ck_assert_int_eq(RevertSecurityContext(NULL), SEC_E_INVALID_HANDLE);
 
-    CredHandle ntlm_cc, ntlm_sc;
-    CtxtHandle client, partial;
-    bool have_partial;
-    SecBuffer out = {0, SECBUFFER_TOKEN, NULL};
-    SecBufferDesc out_desc = {SECBUFFER_VERSION, 1, &out};
-    ULONG attrs;
-    TimeStamp ts;
-    ck_assert_int_eq(acquire_outbound_password("NTLM", realm_env("GSS_SSPI_TEST_USER"),
-                                               realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
-                                               realm_env("GSS_SSPI_TEST_PASSWORD"), NULL, &ntlm_cc),
-                     SEC_E_OK);
-    acquire_inbound("NTLM", &ntlm_sc);
-    ck_assert_int_eq(InitializeSecurityContextA(&ntlm_cc, NULL,
-                                                (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN"),
-                                                ISC_REQ_ALLOCATE_MEMORY, 0, SECURITY_NATIVE_DREP,
-                                                NULL, 0, &client, &out_desc, &attrs, &ts),
-                     SEC_I_CONTINUE_NEEDED);
-    ck_assert_int_eq(
-        accept_one(&ntlm_sc, out.pvBuffer, out.cbBuffer, 0, &partial, &have_partial, NULL, NULL),
-        SEC_I_CONTINUE_NEEDED);
-    ck_assert_int_eq(QuerySecurityContextToken(&partial, &token), SEC_E_INVALID_HANDLE);
-    ck_assert_int_eq(ImpersonateSecurityContext(&partial), SEC_E_INVALID_HANDLE);
-    FreeContextBuffer(out.pvBuffer);
-    DeleteSecurityContext(&client);
-    DeleteSecurityContext(&partial);
-    FreeCredentialsHandle(&ntlm_cc);
-    FreeCredentialsHandle(&ntlm_sc);
+    struct ntlm_first_leg leg;
+    ntlm_first_leg(&leg);
+    ck_assert_int_eq(QuerySecurityContextToken(&leg.server, &token), SEC_E_INVALID_HANDLE);
+    ck_assert_int_eq(ImpersonateSecurityContext(&leg.server), SEC_E_INVALID_HANDLE);
+    ntlm_first_leg_done(&leg);
 
     CtxtHandle deleted = hs.server;
     context_done(&hs, &cc, &sc);

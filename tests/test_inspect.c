@@ -177,42 +177,18 @@ END_TEST
 /* gss-ntlmssp 1.2.0's CHALLENGE: the inspector must flag MsvAvFlags = 0. */
 START_TEST(live_ntlm_challenge)
 {
-    CredHandle cc, sc;
-    CtxtHandle client, server;
-    bool have_server;
-    ck_assert_int_eq(acquire_outbound_password("NTLM", realm_env("GSS_SSPI_TEST_USER"),
-                                               realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
-                                               realm_env("GSS_SSPI_TEST_PASSWORD"), NULL, &cc),
-                     SEC_E_OK);
-    acquire_inbound("NTLM", &sc);
-    SecBuffer out = {0, SECBUFFER_TOKEN, NULL};
-    SecBufferDesc out_d = {SECBUFFER_VERSION, 1, &out};
-    ULONG attrs;
-    TimeStamp ts;
-    ck_assert_int_eq(InitializeSecurityContextA(&cc, NULL, (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN"),
-                                                ISC_REQ_ALLOCATE_MEMORY, 0, 0, NULL, 0, &client,
-                                                &out_d, &attrs, &ts),
-                     SEC_I_CONTINUE_NEEDED);
-    void *challenge;
-    ULONG challenge_len;
-    ck_assert_int_eq(accept_one(&sc, out.pvBuffer, out.cbBuffer, 0, &server, &have_server,
-                                &challenge, &challenge_len),
-                     SEC_I_CONTINUE_NEEDED);
+    struct ntlm_first_leg leg;
+    ntlm_first_leg(&leg);
     struct run r;
-    inspect_bytes(out.pvBuffer, out.cbBuffer, &r);
+    inspect_bytes(leg.negotiate.pvBuffer, leg.negotiate.cbBuffer, &r);
     expect(&r, "NTLMSSP NEGOTIATE");
-    inspect_bytes(challenge, challenge_len, &r);
+    inspect_bytes(leg.challenge.pvBuffer, leg.challenge.cbBuffer, &r);
     expect(&r, "NTLMSSP CHALLENGE");
     expect(&r, "MsvAvFlags: 0x00000000");
     expect(&r, "WARNING: the CHALLENGE carries MsvAvFlags = 0");
     ck_assert_int_eq(r.status, 2);
-    every_truncation(challenge, challenge_len);
-    FreeContextBuffer(out.pvBuffer);
-    FreeContextBuffer(challenge);
-    DeleteSecurityContext(&client);
-    DeleteSecurityContext(&server);
-    FreeCredentialsHandle(&cc);
-    FreeCredentialsHandle(&sc);
+    every_truncation(leg.challenge.pvBuffer, leg.challenge.cbBuffer);
+    ntlm_first_leg_done(&leg);
 }
 END_TEST
 
@@ -530,22 +506,8 @@ END_TEST
  * HTTP service, in the package's framing (Kerberos: raw, Negotiate: SPNEGO). */
 static void live_ap_req(const char *package, const char *ccache, void **token, ULONG *len)
 {
-    CredHandle cc;
-    CtxtHandle client;
-    SecBuffer out = {0, SECBUFFER_TOKEN, NULL};
-    SecBufferDesc out_d = {SECBUFFER_VERSION, 1, &out};
-    ULONG attrs;
-    TimeStamp ts;
     setenv("KRB5CCNAME", ccache, 1);
-    acquire_outbound_default(package, &cc);
-    SECURITY_STATUS s = InitializeSecurityContextA(
-        &cc, NULL, (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN"),
-        ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_MUTUAL_AUTH, 0, 0, NULL, 0, &client, &out_d, &attrs, &ts);
-    ck_assert_int_eq(s, SEC_I_CONTINUE_NEEDED);
-    *token = out.pvBuffer;
-    *len = out.cbBuffer;
-    DeleteSecurityContext(&client);
-    FreeCredentialsHandle(&cc);
+    *token = first_leg_token(package, ISC_REQ_MUTUAL_AUTH, SEC_I_CONTINUE_NEEDED, len);
 }
 
 #define LIVE_SERVICE "HTTP/server.gss-sspi.test@GSS-SSPI.TEST"

@@ -300,6 +300,26 @@ void first_leg_context(const char *package, CredHandle *cred, CtxtHandle *ctx)
         SEC_I_CONTINUE_NEEDED);
 }
 
+void *first_leg_token(const char *package, ULONG isc_req, SECURITY_STATUS expected, ULONG *len)
+{
+    CredHandle cc;
+    CtxtHandle client;
+    SecBuffer out = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc out_d = {SECBUFFER_VERSION, 1, &out};
+    ULONG attrs;
+    TimeStamp ts;
+    acquire_outbound_default(package, &cc);
+    ck_assert_int_eq(
+        InitializeSecurityContextA(&cc, NULL, (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN"),
+                                   isc_req | ISC_REQ_ALLOCATE_MEMORY, 0, SECURITY_NATIVE_DREP, NULL,
+                                   0, &client, &out_d, &attrs, &ts),
+        expected);
+    DeleteSecurityContext(&client);
+    FreeCredentialsHandle(&cc);
+    *len = out.cbBuffer;
+    return out.pvBuffer;
+}
+
 SECURITY_STATUS accept_one(CredHandle *cred, const void *token, ULONG len, ULONG asc_req,
                            CtxtHandle *ctx, bool *have_ctx, void **out_token, ULONG *out_len)
 {
@@ -317,6 +337,37 @@ SECURITY_STATUS accept_one(CredHandle *cred, const void *token, ULONG len, ULONG
         FreeContextBuffer(out.pvBuffer);
     }
     return s;
+}
+
+void ntlm_first_leg(struct ntlm_first_leg *leg)
+{
+    SecBufferDesc out_d = {SECBUFFER_VERSION, 1, &leg->negotiate};
+    ULONG attrs;
+    TimeStamp ts;
+    bool have_server;
+    acquire_outbound_user("NTLM", true, NULL, &leg->client_cred);
+    acquire_inbound("NTLM", &leg->server_cred);
+    leg->negotiate = (SecBuffer){0, SECBUFFER_TOKEN, NULL};
+    ck_assert_int_eq(InitializeSecurityContextA(&leg->client_cred, NULL,
+                                                (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN"),
+                                                ISC_REQ_ALLOCATE_MEMORY, 0, SECURITY_NATIVE_DREP,
+                                                NULL, 0, &leg->client, &out_d, &attrs, &ts),
+                     SEC_I_CONTINUE_NEEDED);
+    leg->challenge = (SecBuffer){0, SECBUFFER_TOKEN, NULL};
+    ck_assert_int_eq(accept_one(&leg->server_cred, leg->negotiate.pvBuffer, leg->negotiate.cbBuffer,
+                                0, &leg->server, &have_server, &leg->challenge.pvBuffer,
+                                &leg->challenge.cbBuffer),
+                     SEC_I_CONTINUE_NEEDED);
+}
+
+void ntlm_first_leg_done(struct ntlm_first_leg *leg)
+{
+    FreeContextBuffer(leg->negotiate.pvBuffer);
+    FreeContextBuffer(leg->challenge.pvBuffer);
+    DeleteSecurityContext(&leg->client);
+    DeleteSecurityContext(&leg->server);
+    FreeCredentialsHandle(&leg->client_cred);
+    FreeCredentialsHandle(&leg->server_cred);
 }
 
 char *context_user_name(CtxtHandle *ctx)

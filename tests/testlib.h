@@ -14,6 +14,8 @@
 #include <gss-sspi.h>
 #include <sspi.h>
 
+#include "isc_step.h"
+
 /* Every security service, as Windows clients and servers ask for them. */
 #define ISC_ALL                                                                                    \
     (ISC_REQ_MUTUAL_AUTH | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT |                       \
@@ -94,6 +96,23 @@ void handshake_cleanup(struct handshake *hs);
  * the test SPN, with the default credentials for package in *cred): a
  * context that is not yet established. */
 void first_leg_context(const char *package, CredHandle *cred, CtxtHandle *ctx);
+
+/* The first token of our initiator for package (default credentials, to
+ * the test SPN, isc_req | ISC_REQ_ALLOCATE_MEMORY), which must come with
+ * status expected; its context and credential are gone when it returns.
+ * Free the token with FreeContextBuffer. */
+void *first_leg_token(const char *package, ULONG isc_req, SECURITY_STATUS expected, ULONG *len);
+
+/* NTLM one leg in: the test user's NEGOTIATE (her password as an NTLM
+ * identity) accepted by an NTLM acceptor, which answers with its CHALLENGE
+ * and keeps a partial context.  ntlm_first_leg_done releases it all. */
+struct ntlm_first_leg {
+    CredHandle client_cred, server_cred;
+    CtxtHandle client, server; /* server: not yet established */
+    SecBuffer negotiate, challenge;
+};
+void ntlm_first_leg(struct ntlm_first_leg *leg);
+void ntlm_first_leg_done(struct ntlm_first_leg *leg);
 
 /* Accept one token into a new context; returns the status. */
 SECURITY_STATUS accept_one(CredHandle *cred, const void *token, ULONG len, ULONG asc_req,

@@ -67,11 +67,8 @@ static const struct {
 };
 
 struct options {
-    int port;
+    struct wire_client_options wire;
     gss_OID mech, cred_mech;
-    const char *target, *user, *password, *cb;
-    char hello[2048];
-    int no_messages;
 };
 
 static gss_OID mech_by_name(const char *name)
@@ -119,25 +116,17 @@ static void report(const char *what, OM_uint32 major, OM_uint32 minor, gss_OID m
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    const char *port = NULL, *mech = NULL, *cred_mech = NULL;
-    const struct wire_option table[] = {
-        {"--port", &port, NULL},
+    const char *mech = NULL, *cred_mech = NULL;
+    const struct wire_option extra[] = {
         {"--mech", &mech, NULL},
         {"--cred-mech", &cred_mech, NULL},
-        {"--target", &o->target, NULL},
-        {"--user", &o->user, NULL},
-        {"--password", &o->password, NULL},
-        {"--cb", &o->cb, NULL},
-        {"--no-messages", NULL, &o->no_messages},
         {NULL, NULL, NULL},
     };
-    memset(o, 0, sizeof(*o));
-    if (wire_parse_options(argc, argv, table, o->hello, sizeof(o->hello)) != 0)
+    if (wire_parse_client_options(argc, argv, extra, &o->wire) != 0)
         return -1;
-    o->port = port ? atoi(port) : 0;
     o->mech = mech ? mech_by_name(mech) : GSS_C_NO_OID;
     o->cred_mech = cred_mech ? mech_by_name(cred_mech) : GSS_C_NO_OID;
-    return o->port > 0 && o->mech != GSS_C_NO_OID && o->target != NULL ? 0 : -1;
+    return o->mech != GSS_C_NO_OID ? 0 : -1;
 }
 
 /* A credential for one mechanism (from the default store, or a password). */
@@ -146,9 +135,10 @@ static OM_uint32 acquire_for(const struct options *o, gss_OID mech, gss_cred_id_
     OM_uint32 major, minor;
     gss_OID_set_desc set = {1, mech};
     gss_name_t name = GSS_C_NO_NAME;
-    if (o->user != NULL) {
-        gss_buffer_desc nb = {strlen(o->user), (void *)o->user};
-        gss_buffer_desc pw = {strlen(o->password ? o->password : ""), (void *)o->password};
+    if (o->wire.user != NULL) {
+        gss_buffer_desc nb = {strlen(o->wire.user), (void *)o->wire.user};
+        gss_buffer_desc pw = {strlen(o->wire.password ? o->wire.password : ""),
+                              (void *)o->wire.password};
         major = gss_import_name(&minor, &nb, GSS_C_NT_USER_NAME, &name);
         if (GSS_ERROR(major))
             return major;
@@ -168,7 +158,7 @@ static OM_uint32 acquire(const struct options *o, gss_cred_id_t *cred)
 {
     *cred = GSS_C_NO_CREDENTIAL;
     if (o->cred_mech == GSS_C_NO_OID)
-        return o->user ? acquire_for(o, o->mech, cred) : GSS_S_COMPLETE;
+        return o->wire.user ? acquire_for(o, o->mech, cred) : GSS_S_COMPLETE;
     if (o->mech != &mechs[1])
         return acquire_for(o, o->cred_mech, cred);
 #ifdef GSS_CLIENT_HEIMDAL
@@ -229,7 +219,7 @@ static void handshake(struct session *s, const struct options *o, gss_cred_id_t 
 {
     OM_uint32 minor;
     gss_name_t target;
-    gss_buffer_desc tn = {strlen(o->target), (void *)o->target};
+    gss_buffer_desc tn = {strlen(o->wire.target), (void *)o->wire.target};
     gss_buffer_desc in = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
     s->major = gss_import_name(&s->minor, &tn, GSS_C_NT_HOSTBASED_SERVICE, &target);
     if (GSS_ERROR(s->major))
@@ -375,22 +365,23 @@ int main(int argc, char **argv)
         return 2;
     }
     memset(&cb, 0, sizeof(cb));
-    if (o.cb != NULL) {
-        cb.application_data.length = strlen(o.cb);
-        cb.application_data.value = (void *)o.cb;
+    if (o.wire.cb != NULL) {
+        cb.application_data.length = strlen(o.wire.cb);
+        cb.application_data.value = (void *)o.wire.cb;
     }
-    s.fd = wire_connect(o.port);
+    s.fd = wire_connect(o.wire.port);
     if (s.fd == WIRE_BAD_SOCKET) {
-        fprintf(stderr, "gss-client: cannot connect to port %d\n", o.port);
+        fprintf(stderr, "gss-client: cannot connect to port %d\n", o.wire.port);
         return 1;
     }
-    wire_send(s.fd, WIRE_HELLO, o.hello, (uint32_t)strlen(o.hello));
+    wire_send(s.fd, WIRE_HELLO, o.wire.hello, (uint32_t)strlen(o.wire.hello));
     s.major = acquire(&o, &cred);
     if (!GSS_ERROR(s.major)) {
-        handshake(&s, &o, cred, o.cb ? &cb : GSS_C_NO_CHANNEL_BINDINGS);
+        handshake(&s, &o, cred, o.wire.cb ? &cb : GSS_C_NO_CHANNEL_BINDINGS);
         if (s.server_done)
             wire_read_result(s.fd, s.result, sizeof(s.result));
-        if (!o.no_messages && s.major == GSS_S_COMPLETE && s.server_done && s.server_status == 0)
+        if (!o.wire.no_messages && s.major == GSS_S_COMPLETE && s.server_done &&
+            s.server_status == 0)
             run_messages(&s, messages, sizeof(messages));
     }
     wire_print_result(s.result, "-", messages, major_name(s.major), mech_name(s.actual_mech));

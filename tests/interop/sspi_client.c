@@ -31,10 +31,8 @@
 #define MAX_TOKEN 65536
 
 struct options {
-    int port;
-    const char *package, *target, *user, *domain, *password, *cb;
-    char hello[2048];
-    int no_messages;
+    struct wire_client_options wire;
+    const char *package, *domain;
 };
 
 struct client {
@@ -52,23 +50,15 @@ struct client {
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    const char *port = NULL;
-    const struct wire_option table[] = {
-        {"--port", &port, NULL},
+    const struct wire_option extra[] = {
         {"--package", &o->package, NULL},
-        {"--target", &o->target, NULL},
-        {"--user", &o->user, NULL},
         {"--domain", &o->domain, NULL},
-        {"--password", &o->password, NULL},
-        {"--cb", &o->cb, NULL},
-        {"--no-messages", NULL, &o->no_messages},
         {NULL, NULL, NULL},
     };
-    memset(o, 0, sizeof(*o));
-    if (wire_parse_options(argc, argv, table, o->hello, sizeof(o->hello)) != 0)
+    o->package = o->domain = NULL;
+    if (wire_parse_client_options(argc, argv, extra, &o->wire) != 0)
         return -1;
-    o->port = port ? atoi(port) : 0;
-    return o->port > 0 && o->package != NULL && o->target != NULL ? 0 : -1;
+    return o->package != NULL ? 0 : -1;
 }
 
 static SECURITY_STATUS acquire(const struct options *o, CredHandle *cred)
@@ -76,17 +66,17 @@ static SECURITY_STATUS acquire(const struct options *o, CredHandle *cred)
     TimeStamp ts;
     SEC_WINNT_AUTH_IDENTITY_A id;
     memset(&id, 0, sizeof(id));
-    if (o->user != NULL) {
-        id.User = (unsigned char *)o->user;
-        id.UserLength = (ULONG)strlen(o->user);
+    if (o->wire.user != NULL) {
+        id.User = (unsigned char *)o->wire.user;
+        id.UserLength = (ULONG)strlen(o->wire.user);
         id.Domain = (unsigned char *)o->domain;
         id.DomainLength = o->domain ? (ULONG)strlen(o->domain) : 0;
-        id.Password = (unsigned char *)o->password;
-        id.PasswordLength = o->password ? (ULONG)strlen(o->password) : 0;
+        id.Password = (unsigned char *)o->wire.password;
+        id.PasswordLength = o->wire.password ? (ULONG)strlen(o->wire.password) : 0;
         id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
     }
     return AcquireCredentialsHandleA(NULL, (char *)o->package, SECPKG_CRED_OUTBOUND, NULL,
-                                     o->user ? &id : NULL, NULL, NULL, cred, &ts);
+                                     o->wire.user ? &id : NULL, NULL, NULL, cred, &ts);
 }
 
 /* Sends our token, reads the server's REPLY into a malloc'ed copy. */
@@ -119,7 +109,7 @@ static void handshake(struct client *c, const struct options *o)
         if (c->cb != NULL)
             in[in_d.cBuffers++] = (SecBuffer){c->cb_len, SECBUFFER_CHANNEL_BINDINGS, c->cb};
         c->status = InitializeSecurityContextA(
-            &c->cred, c->have_ctx ? &c->ctx : NULL, (char *)o->target, ISC_FLAGS, 0,
+            &c->cred, c->have_ctx ? &c->ctx : NULL, (char *)o->wire.target, ISC_FLAGS, 0,
             SECURITY_NATIVE_DREP, in_d.cBuffers ? &in_d : NULL, 0, &c->ctx, &out_d, &attrs, &ts);
         free(server_token);
         server_token = NULL;
@@ -227,14 +217,14 @@ int main(int argc, char **argv)
     }
     if (wire_startup() != 0)
         return 1;
-    c.fd = wire_connect(o.port);
+    c.fd = wire_connect(o.wire.port);
     if (c.fd == WIRE_BAD_SOCKET) {
-        fprintf(stderr, "sspi-client: cannot connect to port %d\n", o.port);
+        fprintf(stderr, "sspi-client: cannot connect to port %d\n", o.wire.port);
         return 1;
     }
-    if (o.cb != NULL)
-        c.cb = sspi_channel_bindings(o.cb, &c.cb_len);
-    wire_send(c.fd, WIRE_HELLO, o.hello, (uint32_t)strlen(o.hello));
+    if (o.wire.cb != NULL)
+        c.cb = sspi_channel_bindings(o.wire.cb, &c.cb_len);
+    wire_send(c.fd, WIRE_HELLO, o.wire.hello, (uint32_t)strlen(o.wire.hello));
     c.status = acquire(&o, &c.cred);
     if (c.status != SEC_E_OK) {
         fprintf(stderr, "sspi-client: AcquireCredentialsHandle(%s): %s\n", o.package,
@@ -243,7 +233,7 @@ int main(int argc, char **argv)
         handshake(&c, &o);
         if (c.server_done)
             wire_read_result(c.fd, c.result, sizeof(c.result));
-        if (!o.no_messages && c.status == SEC_E_OK && c.server_done &&
+        if (!o.wire.no_messages && c.status == SEC_E_OK && c.server_done &&
             c.server_status == (uint32_t)SEC_E_OK)
             run_messages(&c, messages, sizeof(messages));
     }

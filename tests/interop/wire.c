@@ -331,6 +331,33 @@ int wire_parse_options(int argc, char **argv, const struct wire_option *options,
     return 0;
 }
 
+int wire_parse_client_options(int argc, char **argv, const struct wire_option *extra,
+                              struct wire_client_options *o)
+{
+    enum { COMMON = 6 }; /* the rows before the client's own */
+    const char *port = NULL;
+    struct wire_option table[] = {
+        {"--port", &port, NULL},
+        {"--target", &o->target, NULL},
+        {"--user", &o->user, NULL},
+        {"--password", &o->password, NULL},
+        {"--cb", &o->cb, NULL},
+        {"--no-messages", NULL, &o->no_messages},
+        [COMMON + WIRE_MAX_CLIENT_EXTRAS] = {NULL, NULL, NULL},
+    };
+    size_t n = 0;
+    memset(o, 0, sizeof(*o));
+    while (extra[n].name != NULL && n < WIRE_MAX_CLIENT_EXTRAS) {
+        table[COMMON + n] = extra[n];
+        n++;
+    }
+    if (extra[n].name != NULL ||
+        wire_parse_options(argc, argv, table, o->hello, sizeof(o->hello)) != 0)
+        return -1;
+    o->port = port ? atoi(port) : 0;
+    return o->port > 0 && o->target != NULL ? 0 : -1;
+}
+
 int wire_exchange(wire_socket s, const void *token, uint32_t len, uint32_t *status,
                   unsigned char **reply, uint32_t *reply_len)
 {

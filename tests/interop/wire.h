@@ -122,6 +122,22 @@ struct wire_option {
 int wire_parse_options(int argc, char **argv, const struct wire_option *options, char *hello,
                        size_t hello_size);
 
+/* What the interop clients that speak for a security layer (gss-client,
+ * sspi-client) all take: --port N --target SPN [--user U --password P]
+ * [--cb TEXT] [--no-messages] [--hello key=value]... */
+struct wire_client_options {
+    int port;
+    const char *target, *user, *password, *cb;
+    char hello[2048];
+    int no_messages;
+};
+#define WIRE_MAX_CLIENT_EXTRAS 4
+/* Parses argv into o by those options plus the client's own (extra, ending
+ * with a NULL name; at most WIRE_MAX_CLIENT_EXTRAS).  -1 on a bad command
+ * line, or without a port or a target. */
+int wire_parse_client_options(int argc, char **argv, const struct wire_option *extra,
+                              struct wire_client_options *o);
+
 /* Sends our TOKEN, reads the server's REPLY: its status, and a malloc'ed
  * copy of its token (NULL when it sent none). */
 int wire_exchange(wire_socket s, const void *token, uint32_t len, uint32_t *status,

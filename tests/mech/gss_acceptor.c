@@ -23,15 +23,7 @@
 #include <unistd.h>
 
 #include "gss-sspi-mech.h"
-#include "oids.h"
 #include "wire.h"
-
-static gss_OID_desc mechs[] = {
-    {OID_SPNEGO_LEN, (void *)OID_SPNEGO_DER},
-    {OID_KRB5_LEN, (void *)OID_KRB5_DER},
-    {OID_NTLMSSP_LEN, (void *)OID_NTLMSSP_DER},
-};
-static const char *const mech_names[] = {"spnego", "krb5", "ntlm"};
 
 static void status_text(OM_uint32 code, int type, char *buf, size_t size)
 {
@@ -114,22 +106,16 @@ int main(int argc, char **argv)
     FILE *in = fdopen(from_client[0], "r"), *out = fdopen(to_client[1], "w");
 
     gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
-    for (size_t m = 0; cred_mech != NULL && m < 3; m++) {
-        if (strcmp(cred_mech, mech_names[m]) == 0) {
-            gss_OID_set_desc set = {1, &mechs[m]};
-            major =
-                gss_acquire_cred(&minor, GSS_C_NO_NAME, 0, &set, GSS_C_ACCEPT, &cred, NULL, NULL);
-            if (GSS_ERROR(major))
-                fprintf(stderr, "acceptor: acquire_cred(%s) failed\n", cred_mech);
-        }
+    gss_OID cred_oid = cred_mech != NULL ? wire_mech_by_name(cred_mech) : NULL;
+    if (cred_oid != NULL) {
+        gss_OID_set_desc set = {1, cred_oid};
+        major = gss_acquire_cred(&minor, GSS_C_NO_NAME, 0, &set, GSS_C_ACCEPT, &cred, NULL, NULL);
+        if (GSS_ERROR(major))
+            fprintf(stderr, "acceptor: acquire_cred(%s) failed\n", cred_mech);
     }
 
     struct gss_channel_bindings_struct bindings;
-    memset(&bindings, 0, sizeof(bindings));
-    if (cb != NULL) {
-        bindings.application_data.length = strlen(cb);
-        bindings.application_data.value = (void *)cb;
-    }
+    gss_channel_bindings_t bound = wire_bindings(cb, &bindings);
 
     gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
     gss_name_t client = GSS_C_NO_NAME;
@@ -152,9 +138,8 @@ int main(int argc, char **argv)
         }
         gss_buffer_desc tok = {len, token}, reply = GSS_C_EMPTY_BUFFER;
         gss_release_name(&minor, &client);
-        major = gss_accept_sec_context(&minor, &ctx, cred, &tok,
-                                       cb ? &bindings : GSS_C_NO_CHANNEL_BINDINGS, &client, &mech,
-                                       &reply, &flags, NULL, NULL);
+        major = gss_accept_sec_context(&minor, &ctx, cred, &tok, bound, &client, &mech, &reply,
+                                       &flags, NULL, NULL);
         free(token);
         if (GSS_ERROR(major)) {
             OM_uint32 tmp;

@@ -16,15 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oids.h" /* the DER constants only: nothing of common/ is linked */
 #include "wire.h"
-
-static gss_OID_desc mechs[] = {
-    {OID_KRB5_LEN, (void *)OID_KRB5_DER},
-    {OID_SPNEGO_LEN, (void *)OID_SPNEGO_DER},
-    {OID_NTLMSSP_LEN, (void *)OID_NTLMSSP_DER},
-};
-static const char *const mech_names[] = {"krb5", "spnego", "ntlm"};
 
 static void fail(const char *what, OM_uint32 major, OM_uint32 minor)
 {
@@ -39,14 +31,12 @@ static void fail(const char *what, OM_uint32 major, OM_uint32 minor)
 int main(int argc, char **argv)
 {
     OM_uint32 major, minor, flags = GSS_C_MUTUAL_FLAG | GSS_C_INTEG_FLAG | GSS_C_CONF_FLAG;
-    gss_OID mech = &mechs[1];
+    gss_OID mech = wire_mech_by_name("spnego");
     const char *user = NULL, *password = NULL, *cb = NULL, *target = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--mech") == 0 && i + 1 < argc) {
-            for (size_t m = 0; m < 3; m++)
-                if (strcmp(argv[i + 1], mech_names[m]) == 0)
-                    mech = &mechs[m];
-            i++;
+            gss_OID named = wire_mech_by_name(argv[++i]);
+            mech = named != NULL ? named : mech;
         } else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc) {
             user = argv[++i];
         } else if (strcmp(argv[i], "--password") == 0 && i + 1 < argc) {
@@ -88,19 +78,14 @@ int main(int argc, char **argv)
     }
 
     struct gss_channel_bindings_struct bindings;
-    memset(&bindings, 0, sizeof(bindings));
-    if (cb != NULL) {
-        bindings.application_data.length = strlen(cb);
-        bindings.application_data.value = (void *)cb;
-    }
+    gss_channel_bindings_t bound = wire_bindings(cb, &bindings);
 
     gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
     gss_buffer_desc in = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
     void *reply = NULL;
     for (;;) {
-        major = gss_init_sec_context(&minor, cred, &ctx, name, mech, flags, 0,
-                                     cb ? &bindings : GSS_C_NO_CHANNEL_BINDINGS, &in, NULL, &out,
-                                     NULL, NULL);
+        major = gss_init_sec_context(&minor, cred, &ctx, name, mech, flags, 0, bound, &in, NULL,
+                                     &out, NULL, NULL);
         free(reply);
         reply = NULL;
         if (GSS_ERROR(major))

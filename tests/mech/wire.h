@@ -3,14 +3,48 @@
  * programs it runs (MIT or Heimdal builds of gss_client.c): one token per
  * line, "T <base64>" (possibly empty), "E <text>" on failure, "D" when the
  * client has nothing more to send.  Header-only: the Heimdal client is
- * compiled from the same sources against Heimdal's headers.
+ * compiled from the same sources against Heimdal's headers.  Also what
+ * both programs read from their command lines: mechanism names and
+ * channel bindings.
  */
 #ifndef GSS_SSPI_TESTS_MECH_WIRE_H
 #define GSS_SSPI_TESTS_MECH_WIRE_H
 
+#include <gssapi/gssapi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "oids.h" /* the DER constants only: nothing of common/ is linked */
+
+static gss_OID_desc wire_mechs[] = {
+    {OID_KRB5_LEN, (void *)OID_KRB5_DER},
+    {OID_SPNEGO_LEN, (void *)OID_SPNEGO_DER},
+    {OID_NTLMSSP_LEN, (void *)OID_NTLMSSP_DER},
+};
+static const char *const wire_mech_names[] = {"krb5", "spnego", "ntlm"};
+
+/* --mech / --cred: the mechanism of that name, or NULL. */
+static inline gss_OID wire_mech_by_name(const char *name)
+{
+    for (size_t m = 0; m < sizeof(wire_mechs) / sizeof(wire_mechs[0]); m++)
+        if (strcmp(name, wire_mech_names[m]) == 0)
+            return &wire_mechs[m];
+    return NULL;
+}
+
+/* --cb: bindings that carry only application data (no addresses), in b;
+ * GSS_C_NO_CHANNEL_BINDINGS without. */
+static inline gss_channel_bindings_t wire_bindings(const char *application_data,
+                                                   struct gss_channel_bindings_struct *b)
+{
+    memset(b, 0, sizeof(*b));
+    if (application_data == NULL)
+        return GSS_C_NO_CHANNEL_BINDINGS;
+    b->application_data.length = strlen(application_data);
+    b->application_data.value = (void *)application_data;
+    return b;
+}
 
 static const char wire_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
