@@ -109,6 +109,7 @@ static void audit_context(struct ictx *ctx, gss_name_t client, OM_uint32 flags, 
         .compat = ctx->compat.fired ? compat_fired_names(&ctx->compat, rules, sizeof(rules))
                                     : NULL,
     };
+    caller_requirements_audit(ctx->policy, &rec);
     if (defer)
         audit_defer(ctx->policy, &rec, client);
     else
@@ -431,7 +432,7 @@ static void audit_failure(struct ictx *ctx, OM_uint32 major, OM_uint32 minor)
     free(why);
 }
 
-/* After an established context: the bindings rule, the success line. */
+/* After an established context: the bindings rules, the success line. */
 static OM_uint32 outer_established(const struct accept_args *a, struct ictx *ctx,
                                    struct accept_result *res)
 {
@@ -439,6 +440,13 @@ static OM_uint32 outer_established(const struct accept_args *a, struct ictx *ctx
     if (ctx->policy->channel_bindings == CB_REQUIRE && ctx->cb_state != GSS_SSPI_NEG_CB_MATCHED) {
         gss_release_buffer(&tmp, a->output_token);
         return refuse(a->minor, ctx, GSS_S_BAD_BINDINGS, GSS_SSPI_NEG_ERR_CB_REQUIRED, res->peer);
+    }
+    /* What the application requires on top (ACCEPTOR_REQUIREMENTS): its
+     * refusal, not the policy's, so "failure" rather than "denied". */
+    OM_uint32 major, code = caller_requirements_check(ctx, res->flags, &major);
+    if (code != 0) {
+        gss_release_buffer(&tmp, a->output_token);
+        return refuse_why(a->minor, ctx, major, code, res->peer, "failure", NULL);
     }
     audit_context(ctx, res->peer, res->flags, "success", NULL,
                   a->src_name != NULL && res->peer != GSS_C_NO_NAME);
@@ -466,8 +474,8 @@ static OM_uint32 accept_outer(const struct accept_args *a, struct ictx *ctx)
         goto out;
     }
     major = accept_real(a, ctx, compat.verdict == COMPAT_REWRITE ? &compat_token : a->input_token,
-                        ctx->policy->channel_bindings == CB_NONE ? GSS_C_NO_CHANNEL_BINDINGS
-                                                                 : a->bindings,
+                        caller_cb_mode(ctx->policy) == CB_NONE ? GSS_C_NO_CHANNEL_BINDINGS
+                                                               : a->bindings,
                         &res);
     if (a->output_token != GSS_C_NO_BUFFER)
         compat_accept_output(&ctx->compat, a->output_token->value, a->output_token->length);

@@ -9,7 +9,9 @@
  *   ntlm_v1_policy=-
  *
  * (one line), with compat=<rule,...> after ntlm_v1_policy when the
- * token-compatibility layer rewrote or refused a token of the context.
+ * token-compatibility layer rewrote or refused a token of the context, then
+ * cb_policy=require(caller) and required_flags=<flags> when the application
+ * handed its own requirements over (caller_requirements.c).
  * Names come from the network: every value is quoted and escaped so that no
  * client can forge a field or a line.
  */
@@ -253,6 +255,12 @@ size_t audit_format(const struct audit_record *rec, time_t when, char buf[LINE_M
               false);
     if (rec->compat != NULL)
         PUT_FIELD(buf, &used, "compat", rec->compat, false);
+    if (rec->cb_policy != NULL)
+        PUT_FIELD(buf, &used, "cb_policy", rec->cb_policy, false);
+    if (rec->required_flags != 0) {
+        flags_text(rec->required_flags, flags, sizeof(flags));
+        PUT_FIELD(buf, &used, "required_flags", flags, false);
+    }
     if (rec->reason != NULL)
         PUT_FIELD(buf, &used, "reason", rec->reason, true);
     return used;

@@ -29,6 +29,7 @@ gss_OID_desc ext_channel_bindings = EXT("\x03");
 gss_OID_desc ext_last_error = EXT("\x04");
 gss_OID_desc ext_policy_status = EXT("\x05");
 gss_OID_desc ext_ntlm_policy = EXT("\x06");
+gss_OID_desc ext_acceptor_requirements = EXT("\x07");
 
 static const struct {
     OM_uint32 code;
@@ -50,6 +51,12 @@ static const struct {
     {GSS_SSPI_NEG_ERR_COMPAT_REFUSED,
      "token refused by the token-compatibility layer (it would crash the mechanism, or no "
      "rewrite can keep its MIC valid)"},
+    {GSS_SSPI_NEG_ERR_CALLER_CB_REQUIRED,
+     "channel bindings required by the application (its acceptor policy): the client's were "
+     "absent or not verified"},
+    {GSS_SSPI_NEG_ERR_CALLER_FLAGS,
+     "a security flag the application requires (integrity, confidentiality, replay, sequence "
+     "or mutual authentication) was not granted"},
 };
 
 const char *ext_error_text(OM_uint32 minor)
@@ -232,6 +239,8 @@ OM_uint32 ext_mech_invoke(OM_uint32 *minor, gss_const_OID object, gss_buffer_t v
     size_t len = 0;
     *handled = true;
     *minor = 0;
+    if (oid_equal(object, &ext_acceptor_requirements))
+        return caller_requirements_set(minor, value); /* reads value, fills nothing */
     if (oid_equal(object, &ext_last_error)) {
         OM_uint32 major, min;
         gss_OID_desc mech;

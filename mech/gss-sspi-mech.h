@@ -17,6 +17,8 @@
  *   GSS_SSPI_NEGOTIATE_OID_LAST_ERROR        the mechanism's own minor code
  *   GSS_SSPI_NEGOTIATE_OID_POLICY_STATUS     the policy file in force
  *   GSS_SSPI_NEGOTIATE_OID_NTLM_POLICY       whether NTLM is accepted
+ *   GSS_SSPI_NEGOTIATE_OID_ACCEPTOR_REQUIREMENTS  the caller's own acceptor
+ *                                            policy, for the accepts that follow
  * A process without the module gets GSS_S_BAD_MECH (invoke) or an error
  * from the mechanism (inquire); callers fall back to what they know.
  */
@@ -72,6 +74,24 @@
  *      module then refuses every acceptor).  A server asks it before it
  *      offers "WWW-Authenticate: NTLM" (tools/demo_server.c). */
 #define GSS_SSPI_NEGOTIATE_OID_NTLM_POLICY_DER GSS_SSPI_NEGOTIATE_EXT_OID_DER("\x06")
+/* .2.7 ACCEPTOR_REQUIREMENTS (gssspi_mech_invoke; the value buffer is read,
+ *      not filled): what the application itself requires of the contexts
+ *      its gss_accept_sec_context calls on this thread establish, until an
+ *      empty value clears it.  8 bytes: le32 channel-binding policy
+ *      (GSS_SSPI_NEG_CB_POLICY_*: REQUIRE, or NONE for no requirement), le32
+ *      GSS flags the established context must have been granted (as the
+ *      mechanism enforces them: NTLM signing counts as replay and sequence
+ *      detection).  The stricter of this and the policy file applies; a
+ *      context that fails the caller's part is refused by the module with
+ *      GSS_SSPI_NEG_ERR_CALLER_CB_REQUIRED (GSS_S_BAD_BINDINGS) or
+ *      GSS_SSPI_NEG_ERR_CALLER_FLAGS (GSS_S_UNAVAILABLE), and its audit line
+ *      says result=failure with cb_policy=...(caller) / required_flags=....
+ *      libgss-sspi hands GssSspiSetCredentialsPolicy's settings over this way
+ *      around each AcceptSecurityContext step, so that the audit line tells
+ *      what the server decided.  Per call, not per credential: fContextReq
+ *      (ASC_REQ_ALLOW_MISSING_BINDINGS, the requested security bits) is. */
+#define GSS_SSPI_NEGOTIATE_OID_ACCEPTOR_REQUIREMENTS_DER GSS_SSPI_NEGOTIATE_EXT_OID_DER("\x07")
+#define GSS_SSPI_NEG_ACCEPTOR_REQUIREMENTS_LEN 8
 
 #define GSS_SSPI_NEG_NTLM_POLICY_ALLOW 0
 #define GSS_SSPI_NEG_NTLM_POLICY_AUDIT 1
@@ -113,6 +133,11 @@
  * refuses (it would crash gss-ntlmssp 1.2.0, or no rewrite can keep its MIC
  * valid); the audit line and SSPI_TRACE say which rule and why. */
 #define GSS_SSPI_NEG_ERR_COMPAT_REFUSED (GSS_SSPI_NEG_MINOR_BASE + 9)
+/* The application's own requirements (ACCEPTOR_REQUIREMENTS) not met:
+ * channel bindings absent or not verified (major GSS_S_BAD_BINDINGS), or a
+ * required GSS flag not granted (major GSS_S_UNAVAILABLE). */
+#define GSS_SSPI_NEG_ERR_CALLER_CB_REQUIRED (GSS_SSPI_NEG_MINOR_BASE + 10)
+#define GSS_SSPI_NEG_ERR_CALLER_FLAGS (GSS_SSPI_NEG_MINOR_BASE + 11)
 
 /* The environment variable that names the policy file (tests); the default
  * is $(sysconfdir)/gss-sspi/negotiate.conf.  Ignored in setuid programs. */

@@ -19,6 +19,7 @@ GSS_SSPI_MECH_SOURCES = \
 	mech/passthrough_name.c \
 	mech/passthrough_ctx.c \
 	mech/accept.c \
+	mech/caller_requirements.c \
 	mech/initiate.c \
 	mech/extensions.c \
 	mech/policy.c \

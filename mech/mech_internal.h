@@ -15,6 +15,7 @@
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 
+#include "granted_flags.h"
 #include "gss-sspi-mech.h"
 #include "ntlm_msg.h"
 #include "oids.h"
@@ -110,7 +111,7 @@ void init_frame_set(bool active, bool *saved);
 
 /* ---- extensions.c: our OIDs, errors, the last error of a thread --------------- */
 extern gss_OID_desc ext_negotiation_info, ext_ntlm_version, ext_channel_bindings, ext_last_error,
-    ext_policy_status, ext_ntlm_policy;
+    ext_policy_status, ext_ntlm_policy, ext_acceptor_requirements;
 /* Innermost failure of the outermost call on this thread. */
 void last_error_begin(bool *outermost);
 void last_error_note(OM_uint32 major, OM_uint32 minor, gss_const_OID mech);
@@ -178,6 +179,8 @@ struct audit_record {
     const char *ntlm_policy;    /* "allow"/"audit"/"deny" when NTLM was involved */
     const char *ntlm_v1_policy; /* likewise, the policy for NTLMv1 and LM */
     const char *compat;         /* the token-compatibility rules that fired ("a,b"), NULL if none */
+    const char *cb_policy;      /* "require(caller)" when the application required bindings */
+    OM_uint32 required_flags;   /* GSS flags the application required, 0 if none */
 };
 /* The syslog severity of a line: warning for refusals and for what "audit"
  * lets through, notice for failures, info otherwise. */
@@ -211,6 +214,23 @@ size_t audit_format(const struct audit_record *rec, time_t when, char buf[LINE_M
 /* Appends s to buf with quotes and escapes for anything a log reader could
  * misread (control bytes, quotes, backslashes, non-UTF-8). */
 void audit_quote(char *buf, size_t size, size_t *used, const char *s);
+
+/* ---- caller_requirements.c: the application's own acceptor policy -------------------
+ * (GSS_SSPI_NEGOTIATE_OID_ACCEPTOR_REQUIREMENTS), per thread until cleared. */
+struct caller_requirements {
+    bool set;
+    enum cb_mode cb; /* CB_REQUIRE, or CB_NONE: no requirement */
+    OM_uint32 flags; /* GSS flags the context must be granted */
+};
+/* Sets (8-byte value) or clears (empty value) this thread's requirements. */
+OM_uint32 caller_requirements_set(OM_uint32 *minor, const gss_buffer_t value);
+/* The stricter of the policy file's channel-binding mode and the caller's. */
+enum cb_mode caller_cb_mode(const struct policy *policy);
+/* After an established outer context: 0, or the minor code of a refusal
+ * with its major in *major. */
+OM_uint32 caller_requirements_check(const struct ictx *ctx, OM_uint32 flags, OM_uint32 *major);
+/* The audit line's cb_policy and required_flags, when the caller set them. */
+void caller_requirements_audit(const struct policy *policy, struct audit_record *rec);
 
 /* ---- ntlm_inspect.c: NTLMSSP messages (readers in common/ntlm_msg.h) -------------- */
 struct ntlm_auth_info {

@@ -47,6 +47,8 @@ struct mech_thread_state {
     /* extensions.c: the last failure (GSS_SSPI_NEG_LAST_ERROR). */
     int call_depth;
     struct error_record current_error, published_error;
+    /* caller_requirements.c: the application's own acceptor policy. */
+    struct caller_requirements caller;
     /* audit.c: the deferred success line and the per-second text caches. */
     struct pending_audit pending;
     struct {

@@ -5,8 +5,9 @@
  * attributes (allocation, extended errors, connection, stream), and
  * pfContextAttr reports what GSS actually granted; the caller judges it.
  * Only the opt-in strict policy of gss-sspi.h fails a context for a
- * missing attribute.  The output buffer, retry and failure rules live in
- * context.c (step_*), shared with InitializeSecurityContext.
+ * missing attribute (acceptor_policy.c).  The output buffer, retry and
+ * failure rules live in context.c (step_*), shared with
+ * InitializeSecurityContext.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,21 +18,6 @@
 #include "gss-sspi-mech.h"
 #include "internal.h"
 #include "token_frame.h"
-
-/* GSS_C_CHANNEL_BOUND_FLAG (MIT >= 1.19): the client's bindings matched ours. */
-#ifndef GSS_C_CHANNEL_BOUND_FLAG
-#define GSS_C_CHANNEL_BOUND_FLAG 0x800
-#endif
-
-/* The request bits the strict policy insists on, with the GSS flag each needs. */
-static const struct {
-    ULONG asc_req;
-    OM_uint32 gss;
-} strict_bits[] = {
-    {ASC_REQ_INTEGRITY, GSS_C_INTEG_FLAG},    {ASC_REQ_CONFIDENTIALITY, GSS_C_CONF_FLAG},
-    {ASC_REQ_REPLAY_DETECT, GSS_C_REPLAY_FLAG}, {ASC_REQ_SEQUENCE_DETECT, GSS_C_SEQUENCE_FLAG},
-    {ASC_REQ_MUTUAL_AUTH, GSS_C_MUTUAL_FLAG},
-};
 
 /* The token-compatibility layer (common/token_compat.c) on the client's
  * token: *gss_in is what GSS gets, *res owns a rewritten copy.
@@ -49,28 +35,6 @@ static SECURITY_STATUS apply_compat(struct sspi_ctx *ctx, const gss_buffer_desc 
         gss_in->length = res->len;
     }
     return v == COMPAT_REFUSE ? SEC_E_INVALID_TOKEN : SEC_E_OK;
-}
-
-/* After GSS said COMPLETE: the acceptor policy of the credential. */
-static SECURITY_STATUS check_policy(const struct sspi_ctx *ctx)
-{
-    const GSS_SSPI_POLICY *policy = &ctx->cred->policy;
-    if (policy->ChannelBindings == GSS_SSPI_CB_POLICY_REQUIRE &&
-        !(ctx->req & ASC_REQ_ALLOW_MISSING_BINDINGS) &&
-        !(ctx->gss_flags & GSS_C_CHANNEL_BOUND_FLAG)) {
-        trace("AcceptSecurityContext: channel bindings required, client's were not verified");
-        return SEC_E_BAD_BINDINGS;
-    }
-    if (policy->StrictRequestedFlags) {
-        for (size_t i = 0; i < sizeof(strict_bits) / sizeof(strict_bits[0]); i++)
-            if ((ctx->req & strict_bits[i].asc_req) && !(ctx->gss_flags & strict_bits[i].gss)) {
-                char req[64];
-                trace("AcceptSecurityContext: strict policy: %s requested, not granted",
-                      flags_describe(FLAGS_ASC_REQ, strict_bits[i].asc_req, req, sizeof(req)));
-                return SEC_E_UNSUPPORTED_FUNCTION;
-            }
-    }
-    return SEC_E_OK;
 }
 
 static void trace_authenticated(const struct sspi_ctx *ctx)
@@ -133,16 +97,21 @@ static SECURITY_STATUS accept_step(struct sspi_ctx *ctx, struct step_io *io, gss
         ctx->cred->policy.ChannelBindings == GSS_SSPI_CB_POLICY_NONE ? GSS_C_NO_CHANNEL_BINDINGS
                                                                    : ctx->bindings;
     io->bindings_passed = bindings != GSS_C_NO_CHANNEL_BINDINGS;
+    bool handed = acceptor_policy_hand_over(ctx); /* the module audits what we decide */
     major = gss_accept_sec_context(&minor, &ctx->gss, ctx->cred->acceptor, &gss_in, bindings,
                                    &peer, &mech, &out, &flags, &time_rec, &delegated);
+    if (handed)
+        acceptor_policy_take_back();
     compat_result_clear(&compat);
     compat_accept_output(&ctx->compat, out.value, out.length);
     if (mech != GSS_C_NO_OID)
         ctx->mech = mech;
     if (GSS_ERROR(major)) {
         /* workarounds.c refines the generic mapping (step_fail) */
-        status = step_fail(ctx, io, status_from_gss(major, minor, ROLE_ACCEPTOR, ctx->mech), major,
-                           minor, &out);
+        status = status_from_gss(major, minor, ROLE_ACCEPTOR, ctx->mech);
+        if (handed)
+            status = acceptor_policy_module_refusal(ctx, major, minor, status);
+        status = step_fail(ctx, io, status, major, minor, &out);
         goto out;
     }
     ctx->gss_flags = flags_mech_granted(ctx->mech, flags);
@@ -160,7 +129,7 @@ static SECURITY_STATUS accept_step(struct sspi_ctx *ctx, struct step_io *io, gss
         ctx->gss_flags &= ~(OM_uint32)GSS_C_DELEG_FLAG;
     delegated = GSS_C_NO_CREDENTIAL;
     timestamp_from_lifetime(time_rec, &ctx->expiry);
-    status = check_policy(ctx);
+    status = acceptor_policy_check(ctx);
     if (status != SEC_E_OK) {
         status = step_fail(ctx, io, status, 0, 0, &out);
         goto out;

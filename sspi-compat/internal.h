@@ -18,6 +18,7 @@
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
 
+#include "granted_flags.h"
 #include "gss-sspi.h"
 #include "oids.h"
 #include "sspi.h"
@@ -73,9 +74,6 @@ ULONG flags_gss_to_asc_ret(OM_uint32 gss);
  * connection, stream, extended error.  Returned in RET numbering. */
 ULONG flags_isc_library_ret(ULONG isc_req);
 ULONG flags_asc_library_ret(ULONG asc_req);
-/* The GSS flags a mechanism grants in fact, where it reports fewer than it
- * enforces (NTLM's sequence numbers). */
-OM_uint32 flags_mech_granted(gss_const_OID mech, OM_uint32 gss);
 /* "MUTUAL_AUTH|CONFIDENTIALITY|0x40000000" into buf. */
 enum flag_space { FLAGS_ISC_REQ, FLAGS_ISC_RET, FLAGS_ASC_REQ, FLAGS_ASC_RET, FLAGS_GSS };
 const char *flags_describe(enum flag_space space, uint32_t value, char *buf, size_t len);
@@ -263,6 +261,19 @@ void context_put(struct sspi_ctx *ctx);
 /* Records a failure for SECPKG_ATTR_GSS_LAST_ERROR and traces it. */
 void context_record_error(struct sspi_ctx *ctx, const char *fn, SECURITY_STATUS status,
                           OM_uint32 major, OM_uint32 minor);
+
+/* ---- acceptor_policy.c: GssSspiSetCredentialsPolicy with fContextReq -------*/
+/* Hands this step's requirements to gss-sspi-negotiate for the next
+ * gss_accept_sec_context on this thread; false when there are none or the
+ * module is absent (then nothing is to be taken back). */
+bool acceptor_policy_hand_over(const struct sspi_ctx *ctx);
+void acceptor_policy_take_back(void);
+/* A failed step whose requirements were handed over: the module's refusal
+ * for them becomes ours (same SEC code and trace); else status. */
+SECURITY_STATUS acceptor_policy_module_refusal(const struct sspi_ctx *ctx, OM_uint32 major,
+                                               OM_uint32 minor, SECURITY_STATUS status);
+/* After GSS said COMPLETE: SEC_E_OK or the refusal (traced). */
+SECURITY_STATUS acceptor_policy_check(const struct sspi_ctx *ctx);
 
 /* ---- last_error.c: the thread's last failure (GssSspiGetLastError) ------------ */
 void thread_error_record(SECURITY_STATUS status, OM_uint32 major, OM_uint32 minor,

@@ -437,15 +437,18 @@ cell "$O" NTLM explicit "raw NTLMSSP" match - "$ok_ntlm;form=raw;cb=matched;$all
 # The token-compatibility layer (issue #8, common/token_compat.c) is what
 # makes curl's, Java's and impacket's first tokens acceptable to gss-ntlmssp
 # 1.2.0 and MIT; with the module loaded its audit line names the rule.
-port='' audit_ok='' audit_failed=''
+port='' audit_ok='' audit_failed='' audit_caller_cb=''
 acceptor() {
     local v=port_$1
-    cell_module=no cell_audit='' audit_ok='' audit_failed=''
+    cell_module=no cell_audit='' audit_ok='' audit_failed='' audit_caller_cb=''
     if [ "$2" = with ]; then
         v+=_mod
         cell_module=yes cell_audit="$work/audit-$1.log"
         audit_ok=";audit=*result=success*"
         audit_failed=";audit=*result=failure*"
+        # Channel-binding Require set by the application (GssSspiSetCredentialsPolicy),
+        # the module's own policy Allow: the module refuses and audits it.
+        audit_caller_cb=";audit=*result=failure*cb=absent*cb_policy=require(caller)*"
     fi
     port=${!v}
 }
@@ -513,10 +516,10 @@ for m in without with; do
         "${py_ntlm[@]}" --port "$port" --request-target --cb "$cb" --hello "cb=$cb"
     cell "$P" NTLM "explicit, REQUEST_TARGET" "raw NTLMSSP" mismatch ntlm_auth_py "status=SEC_E_BAD_BINDINGS;client_package=NTLMv2+MIC;messages=n/a$audit_failed" - -- \
         "${py_ntlm[@]}" --port "$port" --request-target --cb "$other_cb" --hello "cb=$cb"
-    # Under Require the library refuses after the module accepted: the
-    # audit line says success with cb=absent (the module's own policy is
-    # Allow; the application asked for Require through the library).
-    cell "$P" NTLM "explicit, REQUEST_TARGET" "raw NTLMSSP" "none (Require)" ntlm_auth_py "status=SEC_E_BAD_BINDINGS;client_package=NTLMv2+MIC;messages=n/a${cell_audit:+;audit=*cb=absent*}" - -- \
+    # Require set by the application through the library, the module's own
+    # policy Allow: the library hands its requirement to the module, which
+    # refuses the client and audits result=failure, cb_policy=require(caller).
+    cell "$P" NTLM "explicit, REQUEST_TARGET" "raw NTLMSSP" "none (Require)" ntlm_auth_py "status=SEC_E_BAD_BINDINGS;client_package=NTLMv2+MIC;messages=n/a$audit_caller_cb" - -- \
         "${py_ntlm[@]}" --port "$port" --request-target --hello "cb=$cb" --hello cb_policy=require
 done
 
@@ -559,9 +562,9 @@ for m in without with; do
         "${imp_krb[@]}" --port "$port" --form ldap
     cell "$I" "SPNEGO (SMB code)" "ccache ticket" "SPNEGO/Kerberos, no checksum" none impacket "$ok_krb;form=spnego;messages=n/a$audit_ok" "$imp_krb_note" -- \
         "${imp_krb[@]}" --port "$port" --form smb
-    cell "$I" "SPNEGO (LDAP code)" "ccache ticket" "SPNEGO/bare AP-REQ, no checksum" "none (Require)" impacket "status=SEC_E_BAD_BINDINGS;messages=n/a${cell_audit:+;audit=*cb=absent*}" - -- \
+    cell "$I" "SPNEGO (LDAP code)" "ccache ticket" "SPNEGO/bare AP-REQ, no checksum" "none (Require)" impacket "status=SEC_E_BAD_BINDINGS;messages=n/a$audit_caller_cb" - -- \
         "${imp_krb[@]}" --port "$port" --form ldap --hello "cb=$cb" --hello cb_policy=require
-    cell "$I" "SPNEGO (SMB code)" "ccache ticket" "SPNEGO/Kerberos, no checksum" "none (Require)" impacket "status=SEC_E_BAD_BINDINGS;messages=n/a${cell_audit:+;audit=*cb=absent*}" - -- \
+    cell "$I" "SPNEGO (SMB code)" "ccache ticket" "SPNEGO/Kerberos, no checksum" "none (Require)" impacket "status=SEC_E_BAD_BINDINGS;messages=n/a$audit_caller_cb" - -- \
         "${imp_krb[@]}" --port "$port" --form smb --hello "cb=$cb" --hello cb_policy=require
 done
 acceptor cbreq with

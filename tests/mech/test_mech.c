@@ -106,8 +106,11 @@ static const char *const form_audit[] = {"package=Kerberos form=raw",
                                          "package=Kerberos form=SPNEGO", "package=NTLM form=raw",
                                          "package=NTLM form=SPNEGO"};
 
-static void run_form(enum form form, struct handshake *hs, const void *client_cb,
-                     const void *server_cb, ULONG cb_len)
+/* policy: GssSspiSetCredentialsPolicy on the acceptor's credential (NULL:
+ * none); asc_extra: request bits on top of ASC. */
+static void run_form_policy(enum form form, struct handshake *hs, const void *client_cb,
+                            const void *server_cb, ULONG cb_len, const GSS_SSPI_POLICY *policy,
+                            ULONG asc_extra)
 {
     CredHandle cc, sc;
     switch (form) {
@@ -127,15 +130,23 @@ static void run_form(enum form form, struct handshake *hs, const void *client_cb
         break;
     }
     acquire_inbound("Negotiate", &sc);
+    if (policy != NULL)
+        ck_assert_int_eq(GssSspiSetCredentialsPolicy(&sc, policy), SEC_E_OK);
     hs->target = realm_env("GSS_SSPI_TEST_SPN");
     hs->isc_req = REQ;
-    hs->asc_req = ASC;
+    hs->asc_req = ASC | asc_extra;
     hs->client_cb = client_cb;
     hs->server_cb = server_cb;
     hs->client_cb_len = hs->server_cb_len = cb_len;
     handshake_run(&cc, &sc, hs);
     FreeCredentialsHandle(&cc);
     FreeCredentialsHandle(&sc);
+}
+
+static void run_form(enum form form, struct handshake *hs, const void *client_cb,
+                     const void *server_cb, ULONG cb_len)
+{
+    run_form_policy(form, hs, client_cb, server_cb, cb_len, NULL, 0);
 }
 
 /* ---- audit: the package of each form --------------------------------------------------- */
@@ -291,6 +302,109 @@ START_TEST(channel_bindings_required)
     handshake_cleanup(&mismatch);
     free(ours);
     free(other);
+}
+END_TEST
+
+/* ---- the application's own requirements, audited as its verdict ---------------------
+ * Channel-binding Require set through GssSspiSetCredentialsPolicy while the
+ * module's policy is Allow: the library refuses the client without bindings,
+ * and the module's audit line must say so (it said result=success before the
+ * library handed its requirements over). */
+static void expect_no_audit(const char *fragment)
+{
+    char *text = audit_text();
+    ck_assert_msg(strstr(text, fragment) == NULL, "\"%s\" in the audit file:\n%s", fragment,
+                  text);
+    free(text);
+}
+
+START_TEST(caller_cb_require_audited)
+{
+    GSS_SSPI_POLICY require = {GSS_SSPI_CB_POLICY_REQUIRE, 0};
+    ULONG len;
+    void *ours = channel_bindings_new("tls-server-end-point:ours", &len);
+    char expected[160];
+
+    use_policy("caller-cb-none", "");
+    struct handshake none = {0};
+    run_form_policy(_i, &none, NULL, ours, len, &require, 0);
+    ck_assert_msg(none.server_status == SEC_E_BAD_BINDINGS, "no client bindings: 0x%08x",
+                  (unsigned)none.server_status);
+    handshake_cleanup(&none);
+    snprintf(expected, sizeof(expected), "result=failure %s", form_audit[_i]);
+    expect_audit(expected);
+    expect_audit("cb=absent");
+    expect_audit("cb_policy=require(caller) reason=\"channel bindings required by the application");
+    expect_no_audit("result=success");
+
+    use_policy("caller-cb-match", "");
+    struct handshake match = {0};
+    run_form_policy(_i, &match, ours, ours, len, &require, 0);
+    ck_assert_msg(match.server_status == SEC_E_OK, "matching: 0x%08x",
+                  (unsigned)match.server_status);
+    handshake_cleanup(&match);
+    snprintf(expected, sizeof(expected), "result=success %s", form_audit[_i]);
+    expect_audit(expected);
+    expect_audit("cb=matched");
+    expect_audit("cb_policy=require(caller)");
+
+    /* ASC_REQ_ALLOW_MISSING_BINDINGS lifts the requirement for its call. */
+    use_policy("caller-cb-allow-missing", "");
+    struct handshake missing = {0};
+    run_form_policy(_i, &missing, NULL, ours, len, &require, ASC_REQ_ALLOW_MISSING_BINDINGS);
+    ck_assert_msg(missing.server_status == SEC_E_OK, "allowed missing: 0x%08x",
+                  (unsigned)missing.server_status);
+    handshake_cleanup(&missing);
+    expect_audit(expected);
+    expect_no_audit("cb_policy=");
+
+    /* Both sides require: the module's own refusal, "denied", names both. */
+    use_policy("caller-cb-both", "channel_bindings = require\n");
+    struct handshake both = {0};
+    run_form_policy(_i, &both, NULL, ours, len, &require, 0);
+    ck_assert_int_eq(both.server_status, SEC_E_BAD_BINDINGS);
+    handshake_cleanup(&both);
+    expect_audit("result=denied");
+    expect_audit("cb_policy=require(module,caller)");
+
+    /* Nothing handed over: the requirement does not outlive its call. */
+    use_policy("caller-cb-after", "");
+    struct handshake after = {0};
+    run_form(_i, &after, NULL, ours, len);
+    ck_assert_int_eq(after.server_status, SEC_E_OK);
+    handshake_cleanup(&after);
+    expect_audit(expected);
+    expect_no_audit("cb_policy=");
+    free(ours);
+}
+END_TEST
+
+/* StrictRequestedFlags: NTLM grants no mutual authentication, so a strict
+ * acceptor that asks for it refuses the context, and the audit line says
+ * failure; replay and sequence detection, which gss-ntlmssp enforces without
+ * reporting them, pass as the library reports them. */
+START_TEST(caller_strict_flags_audited)
+{
+    GSS_SSPI_POLICY strict = {GSS_SSPI_CB_POLICY_ALLOW, 1};
+    use_policy("caller-strict-mutual", "");
+    struct handshake mutual = {0};
+    run_form_policy(NTLM_RAW + _i, &mutual, NULL, NULL, 0, &strict, ASC_REQ_MUTUAL_AUTH);
+    ck_assert_msg(mutual.server_status == SEC_E_UNSUPPORTED_FUNCTION, "mutual: 0x%08x",
+                  (unsigned)mutual.server_status);
+    handshake_cleanup(&mutual);
+    expect_audit("result=failure");
+    expect_audit("required_flags=mutual,conf,integ reason=\"a security flag the application");
+    expect_no_audit("result=success");
+
+    use_policy("caller-strict-sequence", "");
+    struct handshake seq = {0};
+    run_form_policy(NTLM_RAW + _i, &seq, NULL, NULL, 0, &strict,
+                    ASC_REQ_REPLAY_DETECT | ASC_REQ_SEQUENCE_DETECT);
+    ck_assert_msg(seq.server_status == SEC_E_OK, "replay+sequence: 0x%08x",
+                  (unsigned)seq.server_status);
+    handshake_cleanup(&seq);
+    expect_audit("result=success");
+    expect_audit("required_flags=replay,sequence,conf,integ");
 }
 END_TEST
 
@@ -899,6 +1013,8 @@ int main(void)
     tcase_add_test(tc, ntlm_deny_kerberos_still_works);
     tcase_add_loop_test(tc, ntlm_audit_accepts_and_logs, NTLM_RAW, FORM_COUNT);
     tcase_add_loop_test(tc, channel_bindings_required, 0, 2);
+    tcase_add_loop_test(tc, caller_cb_require_audited, 0, FORM_COUNT);
+    tcase_add_loop_test(tc, caller_strict_flags_audited, 0, 2);
     tcase_add_test(tc, malformed_policy_fails_closed);
     tcase_add_test(tc, extension_oids);
     tcase_add_loop_test(tc, unsafe_policy_refused, 0, UNSAFE_COUNT);

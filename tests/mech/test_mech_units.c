@@ -404,6 +404,52 @@ START_TEST(audit_line)
 }
 END_TEST
 
+/* The application's requirements (ACCEPTOR_REQUIREMENTS): what is taken,
+ * what is refused, the stricter side, clearing, and their audit fields. */
+START_TEST(caller_requirements)
+{
+    OM_uint32 minor;
+    unsigned char v[8] = {GSS_SSPI_NEG_CB_POLICY_REQUIRE, 0, 0, 0, GSS_C_CONF_FLAG, 0, 0, 0};
+    gss_buffer_desc value = {sizeof(v), v}, empty = GSS_C_EMPTY_BUFFER, shorter = {7, v};
+    struct policy *allow = policy_parse("", 0, "t"), *require =
+        policy_parse("channel_bindings = require\n", 27, "t");
+    ck_assert(allow->valid && require->valid);
+    ck_assert_int_eq(caller_cb_mode(allow), CB_ALLOW);
+
+    ck_assert_int_eq(caller_requirements_set(&minor, &value), GSS_S_COMPLETE);
+    ck_assert_int_eq(caller_cb_mode(allow), CB_REQUIRE);
+    struct audit_record rec = {.result = "failure", .form = GSS_SSPI_NEG_FORM_RAW};
+    caller_requirements_audit(allow, &rec);
+    ck_assert_str_eq(rec.cb_policy, "require(caller)");
+    ck_assert_uint_eq(rec.required_flags, GSS_C_CONF_FLAG);
+    char line[LINE_MAX_LEN];
+    audit_format(&rec, 0, line);
+    ck_assert_ptr_nonnull(strstr(line, " cb_policy=require(caller) required_flags=conf"));
+    caller_requirements_audit(require, &rec);
+    ck_assert_str_eq(rec.cb_policy, "require(module,caller)");
+
+    /* Malformed values are refused and change nothing. */
+    ck_assert_int_eq(caller_requirements_set(&minor, &shorter), GSS_S_FAILURE);
+    ck_assert_int_eq(minor, EINVAL);
+    v[0] = GSS_SSPI_NEG_CB_POLICY_ALLOW; /* only REQUIRE or NONE */
+    ck_assert_int_eq(caller_requirements_set(&minor, &value), GSS_S_FAILURE);
+    ck_assert_int_eq(caller_cb_mode(allow), CB_REQUIRE);
+
+    /* NONE: no binding requirement, the policy file's mode stands. */
+    v[0] = GSS_SSPI_NEG_CB_POLICY_NONE;
+    ck_assert_int_eq(caller_requirements_set(&minor, &value), GSS_S_COMPLETE);
+    ck_assert_int_eq(caller_cb_mode(allow), CB_ALLOW);
+
+    ck_assert_int_eq(caller_requirements_set(&minor, &empty), GSS_S_COMPLETE);
+    struct audit_record none = {.result = "success"};
+    caller_requirements_audit(allow, &none);
+    ck_assert_ptr_null(none.cb_policy);
+    ck_assert_uint_eq(none.required_flags, 0);
+    policy_free(allow);
+    policy_free(require);
+}
+END_TEST
+
 /* The severity an administrator filters on: "audit" lets NTLM, or NTLMv1,
  * through as a warning (what "deny" would have refused). */
 START_TEST(audit_severity)
@@ -449,6 +495,7 @@ int main(void)
     tcase_add_test(tc, audit_escapes);
     tcase_add_test(tc, audit_line);
     tcase_add_test(tc, audit_severity);
+    tcase_add_test(tc, caller_requirements);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
