@@ -51,10 +51,10 @@ static SECURITY_STATUS apply_compat(struct sspi_ctx *ctx, const gss_buffer_desc 
     return v == COMPAT_REFUSE ? SEC_E_INVALID_TOKEN : SEC_E_OK;
 }
 
-/* After GSS said COMPLETE: the acceptor policy of the credential. */
+/* After GSS said COMPLETE: the acceptor policy the context started with. */
 static SECURITY_STATUS check_policy(const struct sspi_ctx *ctx)
 {
-    const GSS_SSPI_POLICY *policy = &ctx->cred->policy;
+    const GSS_SSPI_POLICY *policy = &ctx->policy;
     if (policy->ChannelBindings == GSS_SSPI_CB_POLICY_REQUIRE &&
         !(ctx->req & ASC_REQ_ALLOW_MISSING_BINDINGS) &&
         !(ctx->gss_flags & GSS_C_CHANNEL_BOUND_FLAG)) {
@@ -130,8 +130,8 @@ static SECURITY_STATUS accept_step(struct sspi_ctx *ctx, struct step_io *io, gss
     }
 
     gss_channel_bindings_t bindings =
-        ctx->cred->policy.ChannelBindings == GSS_SSPI_CB_POLICY_NONE ? GSS_C_NO_CHANNEL_BINDINGS
-                                                                   : ctx->bindings;
+        ctx->policy.ChannelBindings == GSS_SSPI_CB_POLICY_NONE ? GSS_C_NO_CHANNEL_BINDINGS
+                                                              : ctx->bindings;
     io->bindings_passed = bindings != GSS_C_NO_CHANNEL_BINDINGS;
     major = gss_accept_sec_context(&minor, &ctx->gss, ctx->cred->acceptor, &gss_in, bindings,
                                    &peer, &mech, &out, &flags, &time_rec, &delegated);

@@ -190,7 +190,10 @@ struct sspi_cred {
     gss_cred_id_t acceptor;    /* GSS_C_NO_CREDENTIAL unless INBOUND */
     char *principal;           /* display name (UTF-8) */
     bool explicit_identity;    /* from SEC_WINNT_AUTH_IDENTITY */
-    GSS_SSPI_POLICY policy;
+    /* GssSspiSetCredentialsPolicy's GSS_SSPI_POLICY, both fields in one
+     * word (cred_policy), so that a change made while other threads accept
+     * with this credential is seen whole or not at all. */
+    _Atomic uint64_t policy;
     TimeStamp expiry;
     /* An acceptor context whose first call ended in SEC_E_BUFFER_TOO_SMALL,
      * waiting for the caller's retry (retry.c). */
@@ -204,6 +207,8 @@ void cred_unref(struct sspi_cred *cred); /* NULL: nothing */
 /* The credential behind a handle with a reference of its own (cred_unref
  * it), or NULL. */
 struct sspi_cred *cred_lookup(const CredHandle *h);
+/* The credential's acceptor policy as it is now (one atomic read). */
+GSS_SSPI_POLICY cred_policy(const struct sspi_cred *cred);
 
 /* ---- context.c --------------------------------------------------------------- */
 struct sspi_ctx {
@@ -215,6 +220,10 @@ struct sspi_ctx {
     enum gss_role role;
     const struct package *pkg; /* the package the caller asked for */
     struct sspi_cred *cred;    /* reference held while the context lives */
+    /* The credential's policy when this context was created (its first
+     * AcceptSecurityContext call): a later GssSspiSetCredentialsPolicy
+     * applies to the contexts created after it, never to one half done. */
+    GSS_SSPI_POLICY policy;
     gss_ctx_id_t gss;
     gss_cred_id_t own_cred;    /* initiator: a private copy of the credential
                                   when this context needs options set on it */

@@ -322,6 +322,131 @@ START_TEST(threads_sharing_one_context)
 }
 END_TEST
 
+/* GssSspiSetCredentialsPolicy while other threads accept with the same
+ * credential.  NTLM's handshake takes two AcceptSecurityContext calls: the
+ * policy turns to Require between them.  The context under way keeps the
+ * policy it began with (Allow: a client without bindings is let in); the
+ * next handshake begins under Require and is refused. */
+START_TEST(policy_change_applies_to_next_handshake)
+{
+    CredHandle client, server;
+    CtxtHandle cctx, sctx;
+    bool have_sctx;
+    SecBuffer ob = {0, SECBUFFER_TOKEN, NULL}, ib;
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob}, id = {SECBUFFER_VERSION, 1, &ib};
+    ULONG attrs;
+    TimeStamp ts;
+    SEC_CHAR *target = (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN");
+    acquire_outbound_user("NTLM", true, NULL, &client);
+    acquire_inbound("NTLM", &server);
+    ck_assert_int_eq(InitializeSecurityContextA(&client, NULL, target,
+                                                ISC_ALL | ISC_REQ_ALLOCATE_MEMORY, 0,
+                                                SECURITY_NATIVE_DREP, NULL, 0, &cctx, &od, &attrs,
+                                                &ts),
+                     SEC_I_CONTINUE_NEEDED);
+    void *challenge;
+    ULONG challenge_len;
+    ck_assert_int_eq(accept_one(&server, ob.pvBuffer, ob.cbBuffer, ASC_ALL, &sctx, &have_sctx,
+                                &challenge, &challenge_len),
+                     SEC_I_CONTINUE_NEEDED);
+    FreeContextBuffer(ob.pvBuffer);
+
+    GSS_SSPI_POLICY require = {GSS_SSPI_CB_POLICY_REQUIRE, 0};
+    ck_assert_int_eq(GssSspiSetCredentialsPolicy(&server, &require), SEC_E_OK);
+
+    ib = (SecBuffer){challenge_len, SECBUFFER_TOKEN, challenge};
+    ob = (SecBuffer){0, SECBUFFER_TOKEN, NULL};
+    ck_assert_int_eq(InitializeSecurityContextA(&client, &cctx, target,
+                                                ISC_ALL | ISC_REQ_ALLOCATE_MEMORY, 0,
+                                                SECURITY_NATIVE_DREP, &id, 0, &cctx, &od, &attrs,
+                                                &ts),
+                     SEC_E_OK);
+    FreeContextBuffer(challenge);
+    ib = (SecBuffer){ob.cbBuffer, SECBUFFER_TOKEN, ob.pvBuffer};
+    SecBuffer reply = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc rd = {SECBUFFER_VERSION, 1, &reply};
+    ck_assert_int_eq(AcceptSecurityContext(&server, &sctx, &id, ASC_ALL | ASC_REQ_ALLOCATE_MEMORY,
+                                           SECURITY_NATIVE_DREP, &sctx, &rd, &attrs, &ts),
+                     SEC_E_OK);
+    FreeContextBuffer(ob.pvBuffer);
+    FreeContextBuffer(reply.pvBuffer);
+    DeleteSecurityContext(&sctx);
+    DeleteSecurityContext(&cctx);
+
+    struct handshake next = {.target = target, .isc_req = ISC_ALL, .asc_req = ASC_ALL};
+    handshake_run(&client, &server, &next);
+    ck_assert_int_eq(next.server_status, SEC_E_BAD_BINDINGS);
+    handshake_cleanup(&next);
+    FreeCredentialsHandle(&client);
+    FreeCredentialsHandle(&server);
+}
+END_TEST
+
+/* Threads accept with one credential while another changes its policy
+ * back and forth among policies that all let these clients in (they send
+ * no bindings and get what they ask for).  Before the policy was one
+ * atomic word, copied into each context, TSan reported the write racing
+ * with the accepts' reads. */
+static const GSS_SSPI_POLICY harmless_policies[] = {
+    {GSS_SSPI_CB_POLICY_ALLOW, 0},
+    {GSS_SSPI_CB_POLICY_NONE, 1},
+    {GSS_SSPI_CB_POLICY_ALLOW, 1},
+    {GSS_SSPI_CB_POLICY_NONE, 0},
+};
+#define N_HARMLESS (sizeof(harmless_policies) / sizeof(harmless_policies[0]))
+
+struct policy_race {
+    size_t mech;
+    CredHandle server;
+    atomic_bool stop;
+};
+
+static void *change_policy(void *arg)
+{
+    struct policy_race *p = arg;
+    intptr_t failures = 0;
+    for (unsigned i = 0; !atomic_load(&p->stop); i++) {
+        failures += GssSspiSetCredentialsPolicy(&p->server, &harmless_policies[i % N_HARMLESS]) !=
+                    SEC_E_OK;
+        sched_yield();
+    }
+    return (void *)failures;
+}
+
+static void *accept_with_shared_credential(void *arg)
+{
+    struct policy_race *p = arg;
+    intptr_t failures = 0;
+    CredHandle client;
+    acquire_outbound_user(mechs[p->mech].client_pkg, mechs[p->mech].ntlm, NULL, &client);
+    for (int round = 0; round < OWN_ROUNDS; round++) {
+        /* Strict mode with what both mechanisms grant (NTLM: no mutual). */
+        struct handshake hs = {.target = realm_env("GSS_SSPI_TEST_SPN"),
+                               .isc_req = ISC_ALL,
+                               .asc_req = ASC_ALL & ~(ULONG)ASC_REQ_MUTUAL_AUTH};
+        handshake_run(&client, &p->server, &hs);
+        failures += hs.server_status != SEC_E_OK || hs.client_status != SEC_E_OK;
+        handshake_cleanup(&hs);
+    }
+    FreeCredentialsHandle(&client);
+    return (void *)failures;
+}
+
+START_TEST(policy_changed_while_accepting)
+{
+    struct policy_race p = {.mech = (size_t)_i};
+    pthread_t changer, t[USERS];
+    acquire_inbound(mechs[_i].server_pkg, &p.server);
+    ck_assert_int_eq(pthread_create(&changer, NULL, change_policy, &p), 0);
+    for (int i = 0; i < USERS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, accept_with_shared_credential, &p), 0);
+    expect_no_failures(t, USERS);
+    atomic_store(&p.stop, true);
+    expect_no_failures(&changer, 1);
+    FreeCredentialsHandle(&p.server);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handle_races");
@@ -333,6 +458,8 @@ int main(void)
     tcase_add_loop_test(tc, close_token_while_in_use, 0, N_MECHS);
     tcase_add_test(tc, threads_with_their_own_handles);
     tcase_add_loop_test(tc, threads_sharing_one_context, 0, N_MECHS);
+    tcase_add_test(tc, policy_change_applies_to_next_handshake);
+    tcase_add_loop_test(tc, policy_changed_while_accepting, 0, N_MECHS);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
