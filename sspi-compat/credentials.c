@@ -242,9 +242,11 @@ static char *credential_principal(const struct sspi_cred *cred, const char *prin
     (SECPKG_CRED_BOTH | SECPKG_CRED_DEFAULT | SECPKG_CRED_AUTOLOGON_RESTRICTED |                   \
      SECPKG_CRED_PROCESS_POLICY_ONLY)
 
-/* The common body of the A and W functions, on UTF-8 strings. */
+/* The common body of the A and W functions, on UTF-8 strings; src: what
+ * delegation.c's extensions ask an outbound default acquire to build. */
 static SECURITY_STATUS acquire(const char *fn, const char *principal, const char *package,
-                               ULONG use, const void *auth_data, PCredHandle phCredential,
+                               ULONG use, const void *auth_data,
+                               const struct outbound_source *src, PCredHandle phCredential,
                                PTimeStamp ptsExpiry)
 {
     SECURITY_STATUS status;
@@ -291,7 +293,7 @@ static SECURITY_STATUS acquire(const char *fn, const char *principal, const char
     atomic_init(&cred->policy, policy_pack(&(GSS_SSPI_POLICY){GSS_SSPI_CB_POLICY_ALLOW, 0}));
     if (use & SECPKG_CRED_OUTBOUND) {
         /* A client's delegated credential, while impersonating it (delegation.c). */
-        status = delegation_initiator(cred, principal == NULL && !have_id, &time_rec);
+        status = delegation_initiator(cred, principal == NULL && !have_id, src, &time_rec);
         if (status == SEC_I_CONTINUE_NEEDED)
             status = acquire_initiator(cred, principal, have_id ? &id : NULL, &time_rec);
         if (status != SEC_E_OK)
@@ -334,7 +336,14 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(
     PTimeStamp ptsExpiry)
 {
     return acquire("AcquireCredentialsHandleA", pszPrincipal, pszPackage, fCredentialUse,
-                   pAuthData, phCredential, ptsExpiry);
+                   pAuthData, NULL, phCredential, ptsExpiry);
+}
+
+SECURITY_STATUS credentials_acquire_outbound(const char *fn, const char *package,
+                                             const struct outbound_source *src,
+                                             PCredHandle phCredential, PTimeStamp ptsExpiry)
+{
+    return acquire(fn, NULL, package, SECPKG_CRED_OUTBOUND, NULL, src, phCredential, ptsExpiry);
 }
 
 SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleW(
@@ -347,7 +356,7 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleW(
     char *package = pszPackage ? utf16_to_utf8(pszPackage, utf16_len(pszPackage)) : NULL;
     if ((pszPrincipal == NULL || principal != NULL) && (pszPackage == NULL || package != NULL))
         status = acquire("AcquireCredentialsHandleW", principal, package, fCredentialUse,
-                         pAuthData, phCredential, ptsExpiry);
+                         pAuthData, NULL, phCredential, ptsExpiry);
     else
         trace("AcquireCredentialsHandleW: a name is not valid UTF-16");
     free(principal);

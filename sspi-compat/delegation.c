@@ -25,23 +25,14 @@
 
 #include "internal.h"
 
-/* Set by GssSspiAcquireDelegatedCredentialsHandle (a context) or
- * GssSspiAcquireCredentialsForUser (a service credential and a user name)
- * for the acquire it runs. */
-static _Thread_local const CtxtHandle *explicit_source;
-static _Thread_local struct {
-    struct sspi_cred *service;
-    const char *user;
-} for_user;
-
 static atomic_uint ccache_serial;
 
 /* The context whose delegated credential an outbound default acquire uses:
- * the explicit one, else the one the thread impersonates. */
-static bool delegation_source(CtxtHandle *out)
+ * the caller's, else the one the thread impersonates. */
+static bool delegation_source(const struct outbound_source *src, CtxtHandle *out)
 {
-    if (explicit_source != NULL) {
-        *out = *explicit_source;
+    if (src != NULL && src->context != NULL) {
+        *out = *src->context;
         return true;
     }
     return impersonation_context(out);
@@ -84,23 +75,24 @@ static SECURITY_STATUS copy_delegated(struct sspi_cred *cred, gss_cred_id_t dele
 /* Protocol transition (S4U2Self): a ticket of user to the service itself,
  * obtained with the service's own credential; used towards a back end it
  * becomes constrained delegation (S4U2Proxy), which the KDC decides. */
-static SECURITY_STATUS acquire_for_user(struct sspi_cred *cred, OM_uint32 *time_rec)
+static SECURITY_STATUS acquire_for_user(struct sspi_cred *cred,
+                                        const struct outbound_source *src, OM_uint32 *time_rec)
 {
     OM_uint32 major, minor, ignored;
     gss_name_t name = GSS_C_NO_NAME;
     gss_OID_desc mech = *cred->pkg->mech;
     gss_OID_set_desc mechs = {1, &mech};
-    gss_buffer_desc buf = {strlen(for_user.user), (void *)for_user.user};
+    gss_buffer_desc buf = {strlen(src->user), (void *)src->user};
     major = gss_import_name(&minor, &buf, GSS_C_NT_USER_NAME, &name);
     if (!GSS_ERROR(major))
-        major = gss_acquire_cred_impersonate_name(&minor, for_user.service->initiator, name,
+        major = gss_acquire_cred_impersonate_name(&minor, src->service->initiator, name,
                                                   GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
                                                   &cred->initiator, NULL, time_rec);
     gss_release_name(&ignored, &name);
     if (GSS_ERROR(major)) {
         char *text = status_gss_text(major, minor, &oid_krb5);
         trace("GssSspiAcquireCredentialsForUser(%s): protocol transition (S4U2Self) refused: %s",
-              for_user.user, text ? text : "");
+              src->user, text ? text : "");
         free(text);
         return status_from_gss(major, minor, ROLE_INITIATOR, &oid_krb5);
     }
@@ -108,13 +100,14 @@ static SECURITY_STATUS acquire_for_user(struct sspi_cred *cred, OM_uint32 *time_
 }
 
 SECURITY_STATUS delegation_initiator(struct sspi_cred *cred, bool default_identity,
-                                     OM_uint32 *time_rec)
+                                     const struct outbound_source *src, OM_uint32 *time_rec)
 {
     CtxtHandle h;
     const char *why;
-    if (default_identity && for_user.user != NULL)
-        return acquire_for_user(cred, time_rec);
-    if (!default_identity || cred->pkg->id == PACKAGE_NTLM || !delegation_source(&h))
+    bool explicit_source = src != NULL && src->context != NULL;
+    if (default_identity && src != NULL && src->user != NULL)
+        return acquire_for_user(cred, src, time_rec);
+    if (!default_identity || cred->pkg->id == PACKAGE_NTLM || !delegation_source(src, &h))
         return SEC_I_CONTINUE_NEEDED; /* not ours: the ordinary acquire */
     struct sspi_ctx *ctx = identity_acceptor_context(&h, &why);
     if (ctx == NULL) {
@@ -242,10 +235,9 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiAcquireDelegatedCredentialsHandle(
               pszPackage ? pszPackage : "(null)");
         status = SEC_E_SECPKG_NOT_FOUND;
     } else {
-        explicit_source = phContext;
-        status = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)pszPackage, SECPKG_CRED_OUTBOUND,
-                                           NULL, NULL, NULL, NULL, phCredential, ptsExpiry);
-        explicit_source = NULL;
+        struct outbound_source src = {.context = phContext};
+        status = credentials_acquire_outbound("GssSspiAcquireDelegatedCredentialsHandle",
+                                              pszPackage, &src, phCredential, ptsExpiry);
     }
     trace("GssSspiAcquireDelegatedCredentialsHandle() = %s", status_name(status));
     return status;
@@ -267,14 +259,10 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiAcquireCredentialsForUser(
     } else if (pszUser == NULL || pszUser[0] == '\0') {
         status = SEC_E_INVALID_PARAMETER;
     } else {
-        for_user.service = cred_ref(service);
-        for_user.user = pszUser;
-        status = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)service->pkg->name,
-                                           SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
-                                           phCredential, ptsExpiry);
-        for_user.user = NULL;
-        for_user.service = NULL;
-        cred_unref(service);
+        /* The lookup's reference keeps the service credential for the call. */
+        struct outbound_source src = {.service = service, .user = pszUser};
+        status = credentials_acquire_outbound("GssSspiAcquireCredentialsForUser",
+                                              service->pkg->name, &src, phCredential, ptsExpiry);
     }
     cred_unref(service); /* the lookup's reference */
     trace("GssSspiAcquireCredentialsForUser() = %s", status_name(status));

@@ -209,6 +209,13 @@ void cred_unref(struct sspi_cred *cred); /* NULL: nothing */
 struct sspi_cred *cred_lookup(const CredHandle *h);
 /* The credential's acceptor policy as it is now (one atomic read). */
 GSS_SSPI_POLICY cred_policy(const struct sspi_cred *cred);
+struct outbound_source; /* delegation.c */
+/* AcquireCredentialsHandle(NULL, package, SECPKG_CRED_OUTBOUND) building
+ * the credential src describes (delegation.c's extensions); fn names the
+ * caller in trace lines. */
+SECURITY_STATUS credentials_acquire_outbound(const char *fn, const char *package,
+                                             const struct outbound_source *src,
+                                             PCredHandle phCredential, PTimeStamp ptsExpiry);
 
 /* ---- context.c --------------------------------------------------------------- */
 struct sspi_ctx {
@@ -341,12 +348,21 @@ struct step_failure {
 SECURITY_STATUS workaround_apply(const struct step_failure *f, const char *fn, const char **record);
 
 /* ---- delegation.c: the double hop --------------------------------------------
- * For an outbound acquire with the default identity (no principal, no auth
- * data): the delegated credential of the context the thread impersonates
- * (or of GssSspiAcquireDelegatedCredentialsHandle's context) into
+ * What an outbound acquire with the default identity (no principal, no auth
+ * data) is asked to build, passed down by the call that asks (never kept in
+ * thread or process state): the delegated credential of a context
+ * (GssSspiAcquireDelegatedCredentialsHandle), or a user's credential from
+ * a service's by S4U2Self (GssSspiAcquireCredentialsForUser). */
+struct outbound_source {
+    const CtxtHandle *context;
+    struct sspi_cred *service; /* with user; the caller holds a reference */
+    const char *user;
+};
+/* For an outbound acquire with the default identity: from src, else the
+ * delegated credential of the context the thread impersonates, into
  * cred->initiator.  SEC_I_CONTINUE_NEEDED: none applies, acquire as usual. */
 SECURITY_STATUS delegation_initiator(struct sspi_cred *cred, bool default_identity,
-                                     OM_uint32 *time_rec);
+                                     const struct outbound_source *src, OM_uint32 *time_rec);
 /* The acceptor credential of cred: for the Kerberos package, usage BOTH (its own TGT in
  * a MEMORY: cache, from KRB5_CLIENT_KTNAME) when the service can get one, so
  * that a client's service ticket is evidence for S4U2Proxy; else accept-only. */

@@ -13,6 +13,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -447,6 +448,85 @@ START_TEST(policy_changed_while_accepting)
 }
 END_TEST
 
+/* Protocol transition (S4U2Self) from one service credential by several
+ * threads at once, each for its own user: what each transition is for
+ * travels with its call (delegation.c's struct outbound_source), so every
+ * thread gets its own user's credential, and a plain default acquire
+ * between two transitions is never mistaken for one. */
+static const char *const s4u_packages[] = {"Kerberos", "Negotiate"};
+
+struct s4u_thread {
+    CredHandle *service;
+    const char *service_name;
+    const char *package;
+    char *user; /* "user@REALM" */
+};
+
+/* Whether cred's NAMES attribute is name (no check assertion: a thread's). */
+static bool credential_is(CredHandle *cred, const char *name)
+{
+    SecPkgCredentials_NamesA names;
+    if (QueryCredentialsAttributesA(cred, SECPKG_CRED_ATTR_NAMES, &names) != SEC_E_OK)
+        return false;
+    bool same = strcmp(names.sUserName, name) == 0;
+    FreeContextBuffer(names.sUserName);
+    return same;
+}
+
+static void *transition_users(void *arg)
+{
+    struct s4u_thread *t = arg;
+    intptr_t failures = 0;
+    for (int round = 0; round < OWN_ROUNDS; round++) {
+        CredHandle as_user, plain;
+        TimeStamp ts;
+        if (GssSspiAcquireCredentialsForUser(t->service, t->user, &as_user, &ts) != SEC_E_OK) {
+            failures++;
+            continue;
+        }
+        failures += !credential_is(&as_user, t->user);
+        FreeCredentialsHandle(&as_user);
+        /* The default credential is the service's own, not the user's. */
+        if (AcquireCredentialsHandleA(NULL, (SEC_CHAR *)t->package, SECPKG_CRED_OUTBOUND, NULL,
+                                      NULL, NULL, NULL, &plain, &ts) != SEC_E_OK) {
+            failures++;
+            continue;
+        }
+        failures += !credential_is(&plain, t->service_name);
+        FreeCredentialsHandle(&plain);
+    }
+    return (void *)failures;
+}
+
+START_TEST(protocol_transitions_in_parallel)
+{
+    CredHandle service;
+    TimeStamp ts;
+    char spn[256];
+    /* The service's own TGT from its keytab, in a cache of this process. */
+    setenv("KRB5_CLIENT_KTNAME", getenv("KRB5_KTNAME"), 1);
+    setenv("KRB5CCNAME", "MEMORY:gss-sspi-races-service", 1);
+    snprintf(spn, sizeof(spn), "%s@%s", realm_env("GSS_SSPI_TEST_SPN"),
+             realm_env("GSS_SSPI_TEST_REALM"));
+    ck_assert_int_eq(AcquireCredentialsHandleA((SEC_CHAR *)spn, (SEC_CHAR *)s4u_packages[_i],
+                                               SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                               &service, &ts),
+                     SEC_E_OK);
+    struct s4u_thread args[USERS];
+    pthread_t t[USERS];
+    for (int i = 0; i < USERS; i++) {
+        args[i] = (struct s4u_thread){&service, spn, s4u_packages[_i],
+                                      krb5_user_name(realm_env(i % 2 ? "GSS_SSPI_TEST_USER2"
+                                                                     : "GSS_SSPI_TEST_USER"))};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, transition_users, &args[i]), 0);
+    }
+    expect_no_failures(t, USERS);
+    for (int i = 0; i < USERS; i++)
+        free(args[i].user);
+    FreeCredentialsHandle(&service);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handle_races");
@@ -460,6 +540,8 @@ int main(void)
     tcase_add_loop_test(tc, threads_sharing_one_context, 0, N_MECHS);
     tcase_add_test(tc, policy_change_applies_to_next_handshake);
     tcase_add_loop_test(tc, policy_changed_while_accepting, 0, N_MECHS);
+    tcase_add_loop_test(tc, protocol_transitions_in_parallel, 0,
+                        sizeof(s4u_packages) / sizeof(s4u_packages[0]));
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
