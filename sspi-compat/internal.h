@@ -363,9 +363,10 @@ struct outbound_source {
  * cred->initiator.  SEC_I_CONTINUE_NEEDED: none applies, acquire as usual. */
 SECURITY_STATUS delegation_initiator(struct sspi_cred *cred, bool default_identity,
                                      const struct outbound_source *src, OM_uint32 *time_rec);
-/* The acceptor credential of cred: for the Kerberos package, usage BOTH (its own TGT in
- * a MEMORY: cache, from KRB5_CLIENT_KTNAME) when the service can get one, so
- * that a client's service ticket is evidence for S4U2Proxy; else accept-only. */
+/* The acceptor credential of cred: for Kerberos and Negotiate, usage BOTH
+ * (its own TGT in a MEMORY: cache, from KRB5_CLIENT_KTNAME) when the service
+ * can get one, so that a client's service ticket is evidence for S4U2Proxy;
+ * else, and for NTLM, accept-only. */
 OM_uint32 delegation_acquire_acceptor(struct sspi_cred *cred, gss_name_t name,
                                       gss_OID_set mechs, OM_uint32 *minor);
 /* Whether an accepted context's delegated credential is a forwarded TGT
