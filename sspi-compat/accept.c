@@ -94,8 +94,8 @@ static SECURITY_STATUS accept_step(struct sspi_ctx *ctx, struct step_io *io, gss
     }
 
     gss_channel_bindings_t bindings =
-        ctx->cred->policy.ChannelBindings == GSS_SSPI_CB_POLICY_NONE ? GSS_C_NO_CHANNEL_BINDINGS
-                                                                   : ctx->bindings;
+        ctx->policy.ChannelBindings == GSS_SSPI_CB_POLICY_NONE ? GSS_C_NO_CHANNEL_BINDINGS
+                                                              : ctx->bindings;
     io->bindings_passed = bindings != GSS_C_NO_CHANNEL_BINDINGS;
     bool handed = acceptor_policy_hand_over(ctx); /* the module audits what we decide */
     major = gss_accept_sec_context(&minor, &ctx->gss, ctx->cred->acceptor, &gss_in, bindings,

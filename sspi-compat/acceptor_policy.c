@@ -35,7 +35,7 @@ static const struct {
 
 static bool bindings_required(const struct sspi_ctx *ctx)
 {
-    return ctx->cred->policy.ChannelBindings == GSS_SSPI_CB_POLICY_REQUIRE &&
+    return ctx->policy.ChannelBindings == GSS_SSPI_CB_POLICY_REQUIRE &&
            !(ctx->req & ASC_REQ_ALLOW_MISSING_BINDINGS);
 }
 
@@ -43,7 +43,7 @@ static bool bindings_required(const struct sspi_ctx *ctx)
 static OM_uint32 required_flags(const struct sspi_ctx *ctx)
 {
     OM_uint32 flags = 0;
-    if (ctx->cred->policy.StrictRequestedFlags)
+    if (ctx->policy.StrictRequestedFlags)
         for (size_t i = 0; i < STRICT_BITS; i++)
             if (ctx->req & strict_bits[i].asc_req)
                 flags |= strict_bits[i].gss;

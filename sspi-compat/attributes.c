@@ -213,7 +213,7 @@ static SECURITY_STATUS attr_channel_bindings(struct sspi_ctx *ctx, void *buf, bo
      * acceptor context that had bindings and no flag met a client that sent
      * none.  Under policy None GSS never saw our bindings: nothing is known. */
     bool checked = ctx->role == ROLE_ACCEPTOR && ctx->established &&
-                   ctx->cred->policy.ChannelBindings != GSS_SSPI_CB_POLICY_NONE;
+                   ctx->policy.ChannelBindings != GSS_SSPI_CB_POLICY_NONE;
     if (ctx->bindings == NULL)
         cb->State = GSS_SSPI_CB_NONE;
     else if (ctx->gss_flags & GSS_C_CHANNEL_BOUND_FLAG)

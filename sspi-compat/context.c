@@ -23,6 +23,7 @@ struct sspi_ctx *context_new(enum gss_role role, struct sspi_cred *cred)
     ctx->role = role;
     ctx->cred = cred_ref(cred);
     ctx->pkg = cred->pkg;
+    ctx->policy = cred_policy(cred);
     ctx->gss = GSS_C_NO_CONTEXT;
     ctx->target = GSS_C_NO_NAME;
     ctx->peer = GSS_C_NO_NAME;

@@ -54,6 +54,20 @@ struct sspi_cred *cred_lookup(const CredHandle *h)
     return cred;
 }
 
+/* GSS_SSPI_POLICY's two ULONGs (32 bits each, section 3 of DESIGN.md) in
+ * the one atomic word of struct sspi_cred: no lock on the accept path, and
+ * no reader ever sees one field of the old policy with one of the new. */
+static uint64_t policy_pack(const GSS_SSPI_POLICY *p)
+{
+    return (uint64_t)p->ChannelBindings | (uint64_t)p->StrictRequestedFlags << 32;
+}
+
+GSS_SSPI_POLICY cred_policy(const struct sspi_cred *cred)
+{
+    uint64_t word = atomic_load(&cred->policy);
+    return (GSS_SSPI_POLICY){(ULONG)word, (ULONG)(word >> 32)};
+}
+
 /* The mechanisms an acceptor credential of each package must cover. */
 static gss_OID_set_desc acceptor_mechs(const struct package *pkg, gss_OID_desc storage[3])
 {
@@ -228,9 +242,11 @@ static char *credential_principal(const struct sspi_cred *cred, const char *prin
     (SECPKG_CRED_BOTH | SECPKG_CRED_DEFAULT | SECPKG_CRED_AUTOLOGON_RESTRICTED |                   \
      SECPKG_CRED_PROCESS_POLICY_ONLY)
 
-/* The common body of the A and W functions, on UTF-8 strings. */
+/* The common body of the A and W functions, on UTF-8 strings; src: what
+ * delegation.c's extensions ask an outbound default acquire to build. */
 static SECURITY_STATUS acquire(const char *fn, const char *principal, const char *package,
-                               ULONG use, const void *auth_data, PCredHandle phCredential,
+                               ULONG use, const void *auth_data,
+                               const struct outbound_source *src, PCredHandle phCredential,
                                PTimeStamp ptsExpiry)
 {
     SECURITY_STATUS status;
@@ -274,10 +290,10 @@ static SECURITY_STATUS acquire(const char *fn, const char *principal, const char
     cred->use = use & SECPKG_CRED_BOTH;
     cred->initiator = GSS_C_NO_CREDENTIAL;
     cred->acceptor = GSS_C_NO_CREDENTIAL;
-    cred->policy.ChannelBindings = GSS_SSPI_CB_POLICY_ALLOW;
+    atomic_init(&cred->policy, policy_pack(&(GSS_SSPI_POLICY){GSS_SSPI_CB_POLICY_ALLOW, 0}));
     if (use & SECPKG_CRED_OUTBOUND) {
         /* A client's delegated credential, while impersonating it (delegation.c). */
-        status = delegation_initiator(cred, principal == NULL && !have_id, &time_rec);
+        status = delegation_initiator(cred, principal == NULL && !have_id, src, &time_rec);
         if (status == SEC_I_CONTINUE_NEEDED)
             status = acquire_initiator(cred, principal, have_id ? &id : NULL, &time_rec);
         if (status != SEC_E_OK)
@@ -320,7 +336,14 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(
     PTimeStamp ptsExpiry)
 {
     return acquire("AcquireCredentialsHandleA", pszPrincipal, pszPackage, fCredentialUse,
-                   pAuthData, phCredential, ptsExpiry);
+                   pAuthData, NULL, phCredential, ptsExpiry);
+}
+
+SECURITY_STATUS credentials_acquire_outbound(const char *fn, const char *package,
+                                             const struct outbound_source *src,
+                                             PCredHandle phCredential, PTimeStamp ptsExpiry)
+{
+    return acquire(fn, NULL, package, SECPKG_CRED_OUTBOUND, NULL, src, phCredential, ptsExpiry);
 }
 
 SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleW(
@@ -333,7 +356,7 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleW(
     char *package = pszPackage ? utf16_to_utf8(pszPackage, utf16_len(pszPackage)) : NULL;
     if ((pszPrincipal == NULL || principal != NULL) && (pszPackage == NULL || package != NULL))
         status = acquire("AcquireCredentialsHandleW", principal, package, fCredentialUse,
-                         pAuthData, phCredential, ptsExpiry);
+                         pAuthData, NULL, phCredential, ptsExpiry);
     else
         trace("AcquireCredentialsHandleW: a name is not valid UTF-16");
     free(principal);
@@ -406,8 +429,8 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiSetCredentialsPolicy(PCredHandle ph
         status = SEC_E_INVALID_HANDLE;
     else if (pPolicy == NULL || pPolicy->ChannelBindings > GSS_SSPI_CB_POLICY_REQUIRE)
         status = SEC_E_INVALID_PARAMETER;
-    else
-        cred->policy = *pPolicy;
+    else /* for the contexts created from now on (context_new) */
+        atomic_store(&cred->policy, policy_pack(pPolicy));
     cred_unref(cred);
     trace("GssSspiSetCredentialsPolicy(cb=%u, strict=%u) = %s",
           pPolicy ? (unsigned)pPolicy->ChannelBindings : 0,

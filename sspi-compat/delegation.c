@@ -21,27 +21,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gssapi/gssapi_krb5.h>
 #include <krb5/krb5.h>
+#include <pthread.h>
 
 #include "internal.h"
-
-/* Set by GssSspiAcquireDelegatedCredentialsHandle (a context) or
- * GssSspiAcquireCredentialsForUser (a service credential and a user name)
- * for the acquire it runs. */
-static _Thread_local const CtxtHandle *explicit_source;
-static _Thread_local struct {
-    struct sspi_cred *service;
-    const char *user;
-} for_user;
 
 static atomic_uint ccache_serial;
 
 /* The context whose delegated credential an outbound default acquire uses:
- * the explicit one, else the one the thread impersonates. */
-static bool delegation_source(CtxtHandle *out)
+ * the caller's, else the one the thread impersonates. */
+static bool delegation_source(const struct outbound_source *src, CtxtHandle *out)
 {
-    if (explicit_source != NULL) {
-        *out = *explicit_source;
+    if (src != NULL && src->context != NULL) {
+        *out = *src->context;
         return true;
     }
     return impersonation_context(out);
@@ -84,23 +77,24 @@ static SECURITY_STATUS copy_delegated(struct sspi_cred *cred, gss_cred_id_t dele
 /* Protocol transition (S4U2Self): a ticket of user to the service itself,
  * obtained with the service's own credential; used towards a back end it
  * becomes constrained delegation (S4U2Proxy), which the KDC decides. */
-static SECURITY_STATUS acquire_for_user(struct sspi_cred *cred, OM_uint32 *time_rec)
+static SECURITY_STATUS acquire_for_user(struct sspi_cred *cred,
+                                        const struct outbound_source *src, OM_uint32 *time_rec)
 {
     OM_uint32 major, minor, ignored;
     gss_name_t name = GSS_C_NO_NAME;
     gss_OID_desc mech = *cred->pkg->mech;
     gss_OID_set_desc mechs = {1, &mech};
-    gss_buffer_desc buf = {strlen(for_user.user), (void *)for_user.user};
+    gss_buffer_desc buf = {strlen(src->user), (void *)src->user};
     major = gss_import_name(&minor, &buf, GSS_C_NT_USER_NAME, &name);
     if (!GSS_ERROR(major))
-        major = gss_acquire_cred_impersonate_name(&minor, for_user.service->initiator, name,
+        major = gss_acquire_cred_impersonate_name(&minor, src->service->initiator, name,
                                                   GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
                                                   &cred->initiator, NULL, time_rec);
     gss_release_name(&ignored, &name);
     if (GSS_ERROR(major)) {
         char *text = status_gss_text(major, minor, &oid_krb5);
         trace("GssSspiAcquireCredentialsForUser(%s): protocol transition (S4U2Self) refused: %s",
-              for_user.user, text ? text : "");
+              src->user, text ? text : "");
         free(text);
         return status_from_gss(major, minor, ROLE_INITIATOR, &oid_krb5);
     }
@@ -108,13 +102,14 @@ static SECURITY_STATUS acquire_for_user(struct sspi_cred *cred, OM_uint32 *time_
 }
 
 SECURITY_STATUS delegation_initiator(struct sspi_cred *cred, bool default_identity,
-                                     OM_uint32 *time_rec)
+                                     const struct outbound_source *src, OM_uint32 *time_rec)
 {
     CtxtHandle h;
     const char *why;
-    if (default_identity && for_user.user != NULL)
-        return acquire_for_user(cred, time_rec);
-    if (!default_identity || cred->pkg->id == PACKAGE_NTLM || !delegation_source(&h))
+    bool explicit_source = src != NULL && src->context != NULL;
+    if (default_identity && src != NULL && src->user != NULL)
+        return acquire_for_user(cred, src, time_rec);
+    if (!default_identity || cred->pkg->id == PACKAGE_NTLM || !delegation_source(src, &h))
         return SEC_I_CONTINUE_NEEDED; /* not ours: the ordinary acquire */
     struct sspi_ctx *ctx = identity_acceptor_context(&h, &why);
     if (ctx == NULL) {
@@ -136,57 +131,91 @@ SECURITY_STATUS delegation_initiator(struct sspi_cred *cred, bool default_identi
 static gss_OID_desc oid_get_cred_impersonator = {
     11, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x0e"};
 
+/* An acceptor credential of usage BOTH whose Kerberos TGT goes to the
+ * credential's own MEMORY: cache.  Not through a credential store: MIT's
+ * SPNEGO hands its store to every mechanism it acquires for (1.20
+ * spnego_mech.c, get_available_mechs), and gss-ntlmssp 1.2.0 makes a store
+ * without a server name into a user credential (gss_creds.c,
+ * get_creds_from_store), which its acceptor refuses (ERR_NOSRVCRED).
+ * With no store and no user name it turns BOTH into its ordinary acceptor
+ * credential.  So the cache is named by gss_krb5_ccache_name, which MIT
+ * keeps per thread, on a thread of our own: the setting dies with it and
+ * the caller's thread keeps whatever it had.  MIT reads the client keytab
+ * (KRB5_CLIENT_KTNAME) itself. */
+struct both_acquire {
+    struct sspi_cred *cred;
+    gss_name_t name;
+    gss_OID_set mechs;
+    OM_uint32 major, minor;
+    char *text; /* why it failed, read on this thread (MIT keeps it per thread) */
+};
+
+static void *acquire_both(void *arg)
+{
+    struct both_acquire *a = arg;
+    a->major = gss_krb5_ccache_name(&a->minor, a->cred->delegated_ccache, NULL);
+    if (!GSS_ERROR(a->major))
+        a->major = gss_acquire_cred(&a->minor, a->name, GSS_C_INDEFINITE, a->mechs, GSS_C_BOTH,
+                                    &a->cred->acceptor, NULL, NULL);
+    if (GSS_ERROR(a->major))
+        a->text = status_gss_text(a->major, a->minor, &oid_krb5);
+    return NULL;
+}
+
+/* The mechglue succeeds if any mechanism does: a credential without a
+ * Kerberos element of both usages (NTLM alone took it) would lose
+ * Kerberos, so it is not the one asked for. */
+static bool kerberos_both(gss_cred_id_t cred)
+{
+    OM_uint32 minor;
+    gss_cred_usage_t usage = GSS_C_ACCEPT;
+    return !GSS_ERROR(gss_inquire_cred_by_mech(&minor, cred, &oid_krb5, NULL, NULL, NULL, &usage)) &&
+           usage == GSS_C_BOTH;
+}
+
 /* Constrained delegation without a forwarded TGT, as Windows does it: MIT's
  * acceptor, when its credential also holds the service's own TGT (usage
  * GSS_C_BOTH), hands back the client's service ticket as an "impersonator"
  * credential, with which InitializeSecurityContext asks the KDC for
  * S4U2Proxy.  The service gets its TGT with its client keytab
  * (KRB5_CLIENT_KTNAME), kept in a MEMORY: cache of this credential, never
- * in the user's cache; without one, or for NTLM and Negotiate, the
- * acceptor is accept-only, as before. */
+ * in the user's cache; without one, or for NTLM, the acceptor is
+ * accept-only, as before. */
 OM_uint32 delegation_acquire_acceptor(struct sspi_cred *cred, gss_name_t name,
                                       gss_OID_set mechs, OM_uint32 *minor)
 {
-    OM_uint32 major = GSS_S_NO_CRED;
+    OM_uint32 major = GSS_S_NO_CRED, ignored;
     const char *client_keytab = secure_getenv("KRB5_CLIENT_KTNAME");
-    /* Kerberos only: a Negotiate acceptor of usage BOTH gives gss-ntlmssp an
-     * element of both usages, and its acceptor then crashes on NTLM clients
-     * (gss-ntlmssp 1.2, seen in test_handshake). */
-    if (cred->pkg->id == PACKAGE_KERBEROS && client_keytab != NULL && client_keytab[0] != '\0') {
+    if (cred->pkg->id != PACKAGE_NTLM && client_keytab != NULL && client_keytab[0] != '\0') {
         char ccache[96];
         snprintf(ccache, sizeof(ccache), "MEMORY:gss-sspi-acceptor-%p-%u", (void *)cred,
                  atomic_fetch_add(&ccache_serial, 1));
-        gss_key_value_element_desc elements[] = {{"client_keytab", client_keytab},
-                                                 {"ccache", ccache}};
-        gss_key_value_set_desc store = {2, elements};
         cred->delegated_ccache = strdup(ccache);
         if (cred->delegated_ccache == NULL) {
             *minor = ENOMEM;
             return GSS_S_FAILURE;
         }
-        major = gss_acquire_cred_from(minor, name, GSS_C_INDEFINITE, mechs, GSS_C_BOTH, &store,
-                                      &cred->acceptor, NULL, NULL);
-        /* The mechglue succeeds if any mechanism does: without a Kerberos
-         * element of both usages (NTLM alone took it) this credential would
-         * lose Kerberos, so it is the accept-only one after all. */
-        gss_cred_usage_t usage = GSS_C_ACCEPT;
-        if (!GSS_ERROR(major) &&
-            GSS_ERROR(gss_inquire_cred_by_mech(minor, cred->acceptor, &oid_krb5, NULL, NULL, NULL,
-                                               &usage)))
-            usage = GSS_C_ACCEPT;
-        if (!GSS_ERROR(major) && usage != GSS_C_BOTH) {
-            OM_uint32 ignored;
+        struct both_acquire a = {cred, name, mechs, GSS_S_FAILURE, 0, NULL};
+        pthread_t worker;
+        int err = pthread_create(&worker, NULL, acquire_both, &a);
+        if (err == 0)
+            pthread_join(worker, NULL);
+        else
+            a.minor = (OM_uint32)err;
+        major = a.major;
+        *minor = a.minor;
+        if (!GSS_ERROR(major) && !kerberos_both(cred->acceptor)) {
             gss_release_cred(&ignored, &cred->acceptor);
             major = GSS_S_NO_CRED;
         }
         if (GSS_ERROR(major)) {
-            char *text = status_gss_text(major, *minor, &oid_krb5);
             trace("AcquireCredentialsHandle(%s, inbound): no TGT of the service from %s, so no "
                   "constrained delegation from service tickets: %s",
-                  cred->pkg->name, client_keytab, text ? text : "");
-            free(text);
+                  cred->pkg->name, client_keytab,
+                  a.text ? a.text : err ? strerror(err) : "no Kerberos element of both usages");
             delegation_cred_release(cred);
         }
+        free(a.text);
     }
     if (GSS_ERROR(major))
         major = gss_acquire_cred(minor, name, GSS_C_INDEFINITE, mechs, GSS_C_ACCEPT,
@@ -242,10 +271,9 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiAcquireDelegatedCredentialsHandle(
               pszPackage ? pszPackage : "(null)");
         status = SEC_E_SECPKG_NOT_FOUND;
     } else {
-        explicit_source = phContext;
-        status = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)pszPackage, SECPKG_CRED_OUTBOUND,
-                                           NULL, NULL, NULL, NULL, phCredential, ptsExpiry);
-        explicit_source = NULL;
+        struct outbound_source src = {.context = phContext};
+        status = credentials_acquire_outbound("GssSspiAcquireDelegatedCredentialsHandle",
+                                              pszPackage, &src, phCredential, ptsExpiry);
     }
     trace("GssSspiAcquireDelegatedCredentialsHandle() = %s", status_name(status));
     return status;
@@ -267,14 +295,10 @@ SSPI_EXPORT SECURITY_STATUS SEC_ENTRY GssSspiAcquireCredentialsForUser(
     } else if (pszUser == NULL || pszUser[0] == '\0') {
         status = SEC_E_INVALID_PARAMETER;
     } else {
-        for_user.service = cred_ref(service);
-        for_user.user = pszUser;
-        status = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)service->pkg->name,
-                                           SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
-                                           phCredential, ptsExpiry);
-        for_user.user = NULL;
-        for_user.service = NULL;
-        cred_unref(service);
+        /* The lookup's reference keeps the service credential for the call. */
+        struct outbound_source src = {.service = service, .user = pszUser};
+        status = credentials_acquire_outbound("GssSspiAcquireCredentialsForUser",
+                                              service->pkg->name, &src, phCredential, ptsExpiry);
     }
     cred_unref(service); /* the lookup's reference */
     trace("GssSspiAcquireCredentialsForUser() = %s", status_name(status));

@@ -188,7 +188,10 @@ struct sspi_cred {
     gss_cred_id_t acceptor;    /* GSS_C_NO_CREDENTIAL unless INBOUND */
     char *principal;           /* display name (UTF-8) */
     bool explicit_identity;    /* from SEC_WINNT_AUTH_IDENTITY */
-    GSS_SSPI_POLICY policy;
+    /* GssSspiSetCredentialsPolicy's GSS_SSPI_POLICY, both fields in one
+     * word (cred_policy), so that a change made while other threads accept
+     * with this credential is seen whole or not at all. */
+    _Atomic uint64_t policy;
     TimeStamp expiry;
     /* An acceptor context whose first call ended in SEC_E_BUFFER_TOO_SMALL,
      * waiting for the caller's retry (retry.c). */
@@ -202,6 +205,15 @@ void cred_unref(struct sspi_cred *cred); /* NULL: nothing */
 /* The credential behind a handle with a reference of its own (cred_unref
  * it), or NULL. */
 struct sspi_cred *cred_lookup(const CredHandle *h);
+/* The credential's acceptor policy as it is now (one atomic read). */
+GSS_SSPI_POLICY cred_policy(const struct sspi_cred *cred);
+struct outbound_source; /* delegation.c */
+/* AcquireCredentialsHandle(NULL, package, SECPKG_CRED_OUTBOUND) building
+ * the credential src describes (delegation.c's extensions); fn names the
+ * caller in trace lines. */
+SECURITY_STATUS credentials_acquire_outbound(const char *fn, const char *package,
+                                             const struct outbound_source *src,
+                                             PCredHandle phCredential, PTimeStamp ptsExpiry);
 
 /* ---- context.c --------------------------------------------------------------- */
 struct sspi_ctx {
@@ -213,6 +225,10 @@ struct sspi_ctx {
     enum gss_role role;
     const struct package *pkg; /* the package the caller asked for */
     struct sspi_cred *cred;    /* reference held while the context lives */
+    /* The credential's policy when this context was created (its first
+     * AcceptSecurityContext call): a later GssSspiSetCredentialsPolicy
+     * applies to the contexts created after it, never to one half done. */
+    GSS_SSPI_POLICY policy;
     gss_ctx_id_t gss;
     gss_cred_id_t own_cred;    /* initiator: a private copy of the credential
                                   when this context needs options set on it */
@@ -343,15 +359,25 @@ struct step_failure {
 SECURITY_STATUS workaround_apply(const struct step_failure *f, const char *fn, const char **record);
 
 /* ---- delegation.c: the double hop --------------------------------------------
- * For an outbound acquire with the default identity (no principal, no auth
- * data): the delegated credential of the context the thread impersonates
- * (or of GssSspiAcquireDelegatedCredentialsHandle's context) into
+ * What an outbound acquire with the default identity (no principal, no auth
+ * data) is asked to build, passed down by the call that asks (never kept in
+ * thread or process state): the delegated credential of a context
+ * (GssSspiAcquireDelegatedCredentialsHandle), or a user's credential from
+ * a service's by S4U2Self (GssSspiAcquireCredentialsForUser). */
+struct outbound_source {
+    const CtxtHandle *context;
+    struct sspi_cred *service; /* with user; the caller holds a reference */
+    const char *user;
+};
+/* For an outbound acquire with the default identity: from src, else the
+ * delegated credential of the context the thread impersonates, into
  * cred->initiator.  SEC_I_CONTINUE_NEEDED: none applies, acquire as usual. */
 SECURITY_STATUS delegation_initiator(struct sspi_cred *cred, bool default_identity,
-                                     OM_uint32 *time_rec);
-/* The acceptor credential of cred: for the Kerberos package, usage BOTH (its own TGT in
- * a MEMORY: cache, from KRB5_CLIENT_KTNAME) when the service can get one, so
- * that a client's service ticket is evidence for S4U2Proxy; else accept-only. */
+                                     const struct outbound_source *src, OM_uint32 *time_rec);
+/* The acceptor credential of cred: for Kerberos and Negotiate, usage BOTH
+ * (its own TGT in a MEMORY: cache, from KRB5_CLIENT_KTNAME) when the service
+ * can get one, so that a client's service ticket is evidence for S4U2Proxy;
+ * else, and for NTLM, accept-only. */
 OM_uint32 delegation_acquire_acceptor(struct sspi_cred *cred, gss_name_t name,
                                       gss_OID_set mechs, OM_uint32 *minor);
 /* Whether an accepted context's delegated credential is a forwarded TGT

@@ -416,6 +416,64 @@ START_TEST(constrained_from_service_ticket)
 }
 END_TEST
 
+/* The Negotiate acceptor of usage BOTH (its TGT from the client keytab)
+ * serves every client a Negotiate acceptor serves: NTLM inside SPNEGO, raw
+ * NTLM, raw and SPNEGO Kerberos; a wrong NTLM password is a logon failure.
+ * (When the credential store reached gss-ntlmssp 1.2.0, it made its
+ * element a user credential: NTLM inside SPNEGO got SEC_E_LOGON_DENIED and
+ * raw NTLM crashed the process.) */
+static const struct {
+    const char *what, *client_pkg, *package_list, *password;
+    bool ntlm;
+    SECURITY_STATUS expect;
+} negotiate_both_clients[] = {
+    {"NTLM inside SPNEGO", "Negotiate", "NTLM", NULL, true, SEC_E_OK},
+    {"raw NTLM", "NTLM", NULL, NULL, true, SEC_E_OK},
+    /* Before the Kerberos clients: with gss-sspi-negotiate loaded, this
+     * case after a Kerberos-inside-SPNEGO accept gives SEC_E_INTERNAL_ERROR
+     * (the module's, whatever the credential's usage; reported). */
+    {"NTLM, wrong password", "NTLM", NULL, "Wrong-Pass9", true, SEC_E_LOGON_DENIED},
+    {"raw Kerberos", "Kerberos", NULL, NULL, false, SEC_E_OK},
+    {"Kerberos inside SPNEGO", "Negotiate", NULL, NULL, false, SEC_E_OK},
+};
+
+START_TEST(negotiate_both_serves_every_client)
+{
+    CredHandle client, server;
+    setenv("KRB5_CLIENT_KTNAME", getenv("KRB5_KTNAME"), 1);
+    acquire_inbound("Negotiate", &server);
+    for (size_t i = 0; i < sizeof(negotiate_both_clients) / sizeof(negotiate_both_clients[0]);
+         i++) {
+        typeof(negotiate_both_clients[0]) *c = &negotiate_both_clients[i];
+        if (c->password != NULL)
+            ck_assert_int_eq(acquire_outbound_password(c->client_pkg,
+                                                       realm_env("GSS_SSPI_TEST_USER"),
+                                                       realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
+                                                       c->password, NULL, &client),
+                             SEC_E_OK);
+        else
+            acquire_outbound_user(c->client_pkg, c->ntlm, c->package_list, &client);
+        struct handshake hs = {.target = realm_env("GSS_SSPI_TEST_SPN"),
+                               .isc_req = ISC_ALL,
+                               .asc_req = ASC_ALL};
+        handshake_run(&client, &server, &hs);
+        ck_assert_msg(hs.server_status == c->expect, "%s: 0x%08x", c->what,
+                      (unsigned)hs.server_status);
+        if (c->expect == SEC_E_OK) {
+            char *who = context_user_name(&hs.server);
+            char *expect = c->ntlm ? ntlm_user_name(realm_env("GSS_SSPI_TEST_USER"))
+                                   : krb5_user_name(realm_env("GSS_SSPI_TEST_USER"));
+            ck_assert_str_eq(who, expect);
+            free(who);
+            free(expect);
+        }
+        handshake_cleanup(&hs);
+        FreeCredentialsHandle(&client);
+    }
+    FreeCredentialsHandle(&server);
+}
+END_TEST
+
 /* A client keytab that gives the service no TGT: the inbound credential is
  * accept-only (traced), authentication unchanged, nothing to delegate. */
 START_TEST(no_service_tgt_accept_only)
@@ -444,8 +502,8 @@ int main(void)
                      "switching ids needs root (ImpersonateSecurityContext refuses; the "
                      "explicit call is covered)");
     tcase_add_loop_test(tc, protocol_transition, 0, 2);
-    /* Kerberos only (delegation.c: Negotiate stays accept-only). */
-    tcase_add_loop_test(tc, constrained_from_service_ticket, 0, 1);
+    tcase_add_loop_test(tc, constrained_from_service_ticket, 0, 2);
+    tcase_add_test(tc, negotiate_both_serves_every_client);
     tcase_add_loop_test(tc, no_service_tgt_accept_only, 0, 2);
     suite_add_tcase(s, tc);
     return run_suite(s);

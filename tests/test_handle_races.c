@@ -13,6 +13,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -322,6 +323,210 @@ START_TEST(threads_sharing_one_context)
 }
 END_TEST
 
+/* GssSspiSetCredentialsPolicy while other threads accept with the same
+ * credential.  NTLM's handshake takes two AcceptSecurityContext calls: the
+ * policy turns to Require between them.  The context under way keeps the
+ * policy it began with (Allow: a client without bindings is let in); the
+ * next handshake begins under Require and is refused. */
+START_TEST(policy_change_applies_to_next_handshake)
+{
+    CredHandle client, server;
+    CtxtHandle cctx, sctx;
+    bool have_sctx;
+    SecBuffer ob = {0, SECBUFFER_TOKEN, NULL}, ib;
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob}, id = {SECBUFFER_VERSION, 1, &ib};
+    ULONG attrs;
+    TimeStamp ts;
+    SEC_CHAR *target = (SEC_CHAR *)realm_env("GSS_SSPI_TEST_SPN");
+    acquire_outbound_user("NTLM", true, NULL, &client);
+    acquire_inbound("NTLM", &server);
+    ck_assert_int_eq(InitializeSecurityContextA(&client, NULL, target,
+                                                ISC_ALL | ISC_REQ_ALLOCATE_MEMORY, 0,
+                                                SECURITY_NATIVE_DREP, NULL, 0, &cctx, &od, &attrs,
+                                                &ts),
+                     SEC_I_CONTINUE_NEEDED);
+    void *challenge;
+    ULONG challenge_len;
+    ck_assert_int_eq(accept_one(&server, ob.pvBuffer, ob.cbBuffer, ASC_ALL, &sctx, &have_sctx,
+                                &challenge, &challenge_len),
+                     SEC_I_CONTINUE_NEEDED);
+    FreeContextBuffer(ob.pvBuffer);
+
+    GSS_SSPI_POLICY require = {GSS_SSPI_CB_POLICY_REQUIRE, 0};
+    ck_assert_int_eq(GssSspiSetCredentialsPolicy(&server, &require), SEC_E_OK);
+
+    ib = (SecBuffer){challenge_len, SECBUFFER_TOKEN, challenge};
+    ob = (SecBuffer){0, SECBUFFER_TOKEN, NULL};
+    ck_assert_int_eq(InitializeSecurityContextA(&client, &cctx, target,
+                                                ISC_ALL | ISC_REQ_ALLOCATE_MEMORY, 0,
+                                                SECURITY_NATIVE_DREP, &id, 0, &cctx, &od, &attrs,
+                                                &ts),
+                     SEC_E_OK);
+    FreeContextBuffer(challenge);
+    ib = (SecBuffer){ob.cbBuffer, SECBUFFER_TOKEN, ob.pvBuffer};
+    SecBuffer reply = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc rd = {SECBUFFER_VERSION, 1, &reply};
+    ck_assert_int_eq(AcceptSecurityContext(&server, &sctx, &id, ASC_ALL | ASC_REQ_ALLOCATE_MEMORY,
+                                           SECURITY_NATIVE_DREP, &sctx, &rd, &attrs, &ts),
+                     SEC_E_OK);
+    FreeContextBuffer(ob.pvBuffer);
+    FreeContextBuffer(reply.pvBuffer);
+    DeleteSecurityContext(&sctx);
+    DeleteSecurityContext(&cctx);
+
+    struct handshake next = {.target = target, .isc_req = ISC_ALL, .asc_req = ASC_ALL};
+    handshake_run(&client, &server, &next);
+    ck_assert_int_eq(next.server_status, SEC_E_BAD_BINDINGS);
+    handshake_cleanup(&next);
+    FreeCredentialsHandle(&client);
+    FreeCredentialsHandle(&server);
+}
+END_TEST
+
+/* Threads accept with one credential while another changes its policy
+ * back and forth among policies that all let these clients in (they send
+ * no bindings and get what they ask for).  Before the policy was one
+ * atomic word, copied into each context, TSan reported the write racing
+ * with the accepts' reads. */
+static const GSS_SSPI_POLICY harmless_policies[] = {
+    {GSS_SSPI_CB_POLICY_ALLOW, 0},
+    {GSS_SSPI_CB_POLICY_NONE, 1},
+    {GSS_SSPI_CB_POLICY_ALLOW, 1},
+    {GSS_SSPI_CB_POLICY_NONE, 0},
+};
+#define N_HARMLESS (sizeof(harmless_policies) / sizeof(harmless_policies[0]))
+
+struct policy_race {
+    size_t mech;
+    CredHandle server;
+    atomic_bool stop;
+};
+
+static void *change_policy(void *arg)
+{
+    struct policy_race *p = arg;
+    intptr_t failures = 0;
+    for (unsigned i = 0; !atomic_load(&p->stop); i++) {
+        failures += GssSspiSetCredentialsPolicy(&p->server, &harmless_policies[i % N_HARMLESS]) !=
+                    SEC_E_OK;
+        sched_yield();
+    }
+    return (void *)failures;
+}
+
+static void *accept_with_shared_credential(void *arg)
+{
+    struct policy_race *p = arg;
+    intptr_t failures = 0;
+    CredHandle client;
+    acquire_outbound_user(mechs[p->mech].client_pkg, mechs[p->mech].ntlm, NULL, &client);
+    for (int round = 0; round < OWN_ROUNDS; round++) {
+        /* Strict mode with what both mechanisms grant (NTLM: no mutual). */
+        struct handshake hs = {.target = realm_env("GSS_SSPI_TEST_SPN"),
+                               .isc_req = ISC_ALL,
+                               .asc_req = ASC_ALL & ~(ULONG)ASC_REQ_MUTUAL_AUTH};
+        handshake_run(&client, &p->server, &hs);
+        failures += hs.server_status != SEC_E_OK || hs.client_status != SEC_E_OK;
+        handshake_cleanup(&hs);
+    }
+    FreeCredentialsHandle(&client);
+    return (void *)failures;
+}
+
+START_TEST(policy_changed_while_accepting)
+{
+    struct policy_race p = {.mech = (size_t)_i};
+    pthread_t changer, t[USERS];
+    acquire_inbound(mechs[_i].server_pkg, &p.server);
+    ck_assert_int_eq(pthread_create(&changer, NULL, change_policy, &p), 0);
+    for (int i = 0; i < USERS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, accept_with_shared_credential, &p), 0);
+    expect_no_failures(t, USERS);
+    atomic_store(&p.stop, true);
+    expect_no_failures(&changer, 1);
+    FreeCredentialsHandle(&p.server);
+}
+END_TEST
+
+/* Protocol transition (S4U2Self) from one service credential by several
+ * threads at once, each for its own user: what each transition is for
+ * travels with its call (delegation.c's struct outbound_source), so every
+ * thread gets its own user's credential, and a plain default acquire
+ * between two transitions is never mistaken for one. */
+static const char *const s4u_packages[] = {"Kerberos", "Negotiate"};
+
+struct s4u_thread {
+    CredHandle *service;
+    const char *service_name;
+    const char *package;
+    char *user; /* "user@REALM" */
+};
+
+/* Whether cred's NAMES attribute is name (no check assertion: a thread's). */
+static bool credential_is(CredHandle *cred, const char *name)
+{
+    SecPkgCredentials_NamesA names;
+    if (QueryCredentialsAttributesA(cred, SECPKG_CRED_ATTR_NAMES, &names) != SEC_E_OK)
+        return false;
+    bool same = strcmp(names.sUserName, name) == 0;
+    FreeContextBuffer(names.sUserName);
+    return same;
+}
+
+static void *transition_users(void *arg)
+{
+    struct s4u_thread *t = arg;
+    intptr_t failures = 0;
+    for (int round = 0; round < OWN_ROUNDS; round++) {
+        CredHandle as_user, plain;
+        TimeStamp ts;
+        if (GssSspiAcquireCredentialsForUser(t->service, t->user, &as_user, &ts) != SEC_E_OK) {
+            failures++;
+            continue;
+        }
+        failures += !credential_is(&as_user, t->user);
+        FreeCredentialsHandle(&as_user);
+        /* The default credential is the service's own, not the user's. */
+        if (AcquireCredentialsHandleA(NULL, (SEC_CHAR *)t->package, SECPKG_CRED_OUTBOUND, NULL,
+                                      NULL, NULL, NULL, &plain, &ts) != SEC_E_OK) {
+            failures++;
+            continue;
+        }
+        failures += !credential_is(&plain, t->service_name);
+        FreeCredentialsHandle(&plain);
+    }
+    return (void *)failures;
+}
+
+START_TEST(protocol_transitions_in_parallel)
+{
+    CredHandle service;
+    TimeStamp ts;
+    char spn[256];
+    /* The service's own TGT from its keytab, in a cache of this process. */
+    setenv("KRB5_CLIENT_KTNAME", getenv("KRB5_KTNAME"), 1);
+    setenv("KRB5CCNAME", "MEMORY:gss-sspi-races-service", 1);
+    snprintf(spn, sizeof(spn), "%s@%s", realm_env("GSS_SSPI_TEST_SPN"),
+             realm_env("GSS_SSPI_TEST_REALM"));
+    ck_assert_int_eq(AcquireCredentialsHandleA((SEC_CHAR *)spn, (SEC_CHAR *)s4u_packages[_i],
+                                               SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                               &service, &ts),
+                     SEC_E_OK);
+    struct s4u_thread args[USERS];
+    pthread_t t[USERS];
+    for (int i = 0; i < USERS; i++) {
+        args[i] = (struct s4u_thread){&service, spn, s4u_packages[_i],
+                                      krb5_user_name(realm_env(i % 2 ? "GSS_SSPI_TEST_USER2"
+                                                                     : "GSS_SSPI_TEST_USER"))};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, transition_users, &args[i]), 0);
+    }
+    expect_no_failures(t, USERS);
+    for (int i = 0; i < USERS; i++)
+        free(args[i].user);
+    FreeCredentialsHandle(&service);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handle_races");
@@ -333,6 +538,10 @@ int main(void)
     tcase_add_loop_test(tc, close_token_while_in_use, 0, N_MECHS);
     tcase_add_test(tc, threads_with_their_own_handles);
     tcase_add_loop_test(tc, threads_sharing_one_context, 0, N_MECHS);
+    tcase_add_test(tc, policy_change_applies_to_next_handshake);
+    tcase_add_loop_test(tc, policy_changed_while_accepting, 0, N_MECHS);
+    tcase_add_loop_test(tc, protocol_transitions_in_parallel, 0,
+                        sizeof(s4u_packages) / sizeof(s4u_packages[0]));
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

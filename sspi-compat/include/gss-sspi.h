@@ -64,10 +64,14 @@ typedef struct _SecPkgContext_GssMech {
 
 /*
  * Acceptor policy carried by a credential handle, set with
- * GssSspiSetCredentialsPolicy() before the first AcceptSecurityContext.
- * With gss-sspi-negotiate loaded, each accept step hands the requirements
- * (Require unless ASC_REQ_ALLOW_MISSING_BINDINGS, the strict flags) to the
- * module, which refuses and audits the context itself: same SEC code.
+ * GssSspiSetCredentialsPolicy().  Safe while other threads accept with the
+ * credential: each context takes the policy as it is at its first
+ * AcceptSecurityContext call (phContext NULL) and keeps it to the end, so a
+ * change applies to the handshakes that begin after it returns, never to
+ * one already under way.  With gss-sspi-negotiate loaded, each accept step
+ * hands the requirements (Require unless ASC_REQ_ALLOW_MISSING_BINDINGS, the
+ * strict flags) to the module, which refuses and audits the context itself:
+ * same SEC code.
  */
 /* ignore SECBUFFER_CHANNEL_BINDINGS */
 #define GSS_SSPI_CB_POLICY_NONE GSS_SSPI_NEG_CB_POLICY_NONE
