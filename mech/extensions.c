@@ -8,7 +8,11 @@
  * twice, (real mech, m) then (interposer, m), so the caller receives a new
  * number instead of the mechanism's code (gss_display_status still finds
  * the text).  Callers that compare minors with mechanism codes (libgss-sspi
- * maps KRB5KRB_AP_ERR_SKEW and friends) ask us for the original.
+ * maps KRB5KRB_AP_ERR_SKEW and friends) ask us for the original.  The
+ * number we get back from the real mechanism is made up too when another
+ * pair owned its code first (gss-ntlmssp's EINVAL for a wrong password
+ * after anything else reported EINVAL): the code is then recovered by its
+ * text (minor_map.h) before it is recorded.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +20,7 @@
 #include <string.h>
 
 #include "mech_internal.h"
+#include "minor_map.h"
 #include "status_text.h"
 #include "thread_state.h"
 
@@ -116,12 +121,16 @@ void last_error_begin(bool *outermost)
 
 void last_error_note(OM_uint32 major, OM_uint32 minor, gss_const_OID mech)
 {
+    struct mech_thread_state *ts = thread_state();
+    bool kept = ts->call_depth == 0 || !ts->current_error.set;
+    OM_uint32 own;
+    if (kept && minor_made_up(minor) && minor_errno_by_text(minor, &own))
+        minor = own;
     struct error_record rec = {true, major, minor, 0, {0}};
     if (mech != GSS_C_NO_OID && mech->length <= sizeof(rec.oid)) {
         rec.oid_len = mech->length;
         memcpy(rec.oid, mech->elements, mech->length);
     }
-    struct mech_thread_state *ts = thread_state();
     if (ts->call_depth == 0)
         ts->published_error = rec; /* a call of its own */
     else if (!ts->current_error.set)

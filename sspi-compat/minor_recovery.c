@@ -10,10 +10,12 @@
  * Strategies, in this order, the one that answered traced:
  *   1. not a made-up number: the minor is the mechanism's own;
  *   2. gss-sspi-negotiate loaded: every minor crosses it and is renumbered,
- *      so only its LAST_ERROR extension knows the code (text would match
- *      nothing); when it does not answer for this failure, the minor stays;
- *   3. module absent: gss_display_status gives the text of the original
- *      code, so the made-up code is the known code with the same text.
+ *      so its LAST_ERROR extension answers the code it saw (itself made up
+ *      when another pair owned the code first and the module could not
+ *      tell it by its text: then 3 on that number);
+ *   3. gss_display_status gives the text of the original code, so the
+ *      made-up code is the known code (status.c's table, an errno value)
+ *      with the same text (minor_map.h).
  * Whether a minor says nothing (the original was 0) is the same text
  * comparison against krb5's text for 0.
  */
@@ -24,17 +26,11 @@
 
 #include "gss-sspi-mech.h"
 #include "internal.h"
+#include "minor_map.h"
 #include "ntlm_errors.h"
 #include "status_text.h"
 
-#define MECHGLUE_FAKE_FIRST 100000u
-#define MECHGLUE_FAKE_LAST 0x00FFFFFFu
 #define NTLM_ERR_SPACE 0x4E540000u /* gss-ntlmssp's error space, 'NT00' */
-
-static bool made_up(OM_uint32 minor)
-{
-    return minor >= MECHGLUE_FAKE_FIRST && minor <= MECHGLUE_FAKE_LAST;
-}
 
 static OM_uint32 le32(const unsigned char *p)
 {
@@ -76,8 +72,8 @@ static bool same_text(const char *text, OM_uint32 code)
     return same;
 }
 
-/* The known code (status.c's table, then gss-ntlmssp's errno meanings) whose
- * text is the made-up code's. */
+/* The known code (status.c's table, then an errno value: gss-ntlmssp's
+ * codes) whose text is the made-up code's. */
 static bool from_text(OM_uint32 minor, OM_uint32 *found)
 {
     char *text = status_gss_text(0, minor, GSS_C_NO_OID);
@@ -87,8 +83,8 @@ static bool from_text(OM_uint32 minor, OM_uint32 *found)
         goto out;
     for (size_t i = 0; !ok && status_known_minor(i, &code); i++)
         ok = same_text(text, code);
-    for (size_t i = 0; !ok && i < ntlm_errno_meaning_count; i++)
-        ok = same_text(text, code = ntlm_errno_meanings[i].minor);
+    if (!ok)
+        ok = minor_errno_by_text(minor, &code);
     if (ok)
         *found = code;
 out:
@@ -99,7 +95,7 @@ out:
 OM_uint32 status_mech_minor(OM_uint32 major, OM_uint32 minor)
 {
     OM_uint32 original = minor;
-    if (!made_up(minor))
+    if (!minor_made_up(minor))
         return minor;
     if (module_present()) {
         if (from_module(major, &original))
@@ -107,7 +103,10 @@ OM_uint32 status_mech_minor(OM_uint32 major, OM_uint32 minor)
                   (unsigned)original);
         else
             trace("minor %u: gss-sspi-negotiate keeps no code for this failure", (unsigned)minor);
-    } else if (from_text(minor, &original)) {
+    }
+    if (!minor_made_up(original)) {
+        /* the mechanism's own code */
+    } else if (from_text(original, &original)) {
         trace("minor %u: %u, by its display text", (unsigned)minor, (unsigned)original);
     } else {
         trace("minor %u: no known code has its display text", (unsigned)minor);
@@ -119,7 +118,7 @@ bool status_minor_says_nothing(OM_uint32 minor)
 {
     if (minor == 0)
         return true;
-    if (!made_up(minor))
+    if (!minor_made_up(minor))
         return false;
     char *text = NULL;
     size_t len = 0;

@@ -135,9 +135,8 @@ static const struct ntlm_logon_case {
     {"Negotiate", "NTLM", "Negotiate", "mallory", false},
 };
 
-START_TEST(ntlm_logon_denied)
+static void check_ntlm_logon_denied(const struct ntlm_logon_case *c)
 {
-    const struct ntlm_logon_case *c = &ntlm_logon_cases[_i];
     CredHandle cc, sc;
     const char *user = c->user ? c->user : realm_env("GSS_SSPI_TEST_USER");
     const char *password =
@@ -173,6 +172,46 @@ START_TEST(ntlm_logon_denied)
     handshake_cleanup(&hs);
     FreeCredentialsHandle(&cc);
     FreeCredentialsHandle(&sc);
+}
+
+START_TEST(ntlm_logon_denied)
+{
+    check_ntlm_logon_denied(&ntlm_logon_cases[_i]);
+}
+END_TEST
+
+/* gss-ntlmssp reports a wrong password as EINVAL.  MIT's mechglue numbers
+ * (mechanism, minor) pairs process-wide and gives a pair whose code another
+ * pair owns already a made-up number.  After a Kerberos-inside-SPNEGO
+ * accept, EINVAL is owned (with gss-sspi-negotiate loaded) and the NTLM
+ * failure reaches the module, then libgss-sspi, as a made-up number; a
+ * Kerberos failure first is the other order the status map must survive. */
+static void kerberos_failure(void)
+{
+    CredHandle cc;
+    ck_assert_int_eq(acquire_outbound_password("Kerberos", realm_env("GSS_SSPI_TEST_USER"),
+                                               realm_env("GSS_SSPI_TEST_REALM"), "Not-The-Password",
+                                               NULL, &cc),
+                     SEC_E_LOGON_DENIED);
+}
+
+static void kerberos_inside_spnego(void)
+{
+    struct handshake hs = {.target = realm_env("GSS_SSPI_TEST_SPN"),
+                           .isc_req = ISC_REQ_MUTUAL_AUTH,
+                           .asc_req = ASC_REQ_MUTUAL_AUTH};
+    handshake_user("Negotiate", false, NULL, "Negotiate", &hs);
+    ck_assert_int_eq(hs.server_status, SEC_E_OK);
+    handshake_cleanup(&hs);
+}
+
+static void (*const minor_owners[])(void) = {kerberos_failure, kerberos_inside_spnego};
+#define WRONG_PASSWORD_CASES 3 /* the first ntlm_logon_cases */
+
+START_TEST(ntlm_logon_denied_after_code_taken)
+{
+    minor_owners[_i / WRONG_PASSWORD_CASES]();
+    check_ntlm_logon_denied(&ntlm_logon_cases[_i % WRONG_PASSWORD_CASES]);
 }
 END_TEST
 
@@ -875,6 +914,8 @@ int main(void)
     tcase_add_test(tc, kerberos_unknown_user);
     tcase_add_loop_test(tc, ntlm_logon_denied, 0,
                         sizeof(ntlm_logon_cases) / sizeof(ntlm_logon_cases[0]));
+    tcase_add_loop_test(tc, ntlm_logon_denied_after_code_taken, 0,
+                        WRONG_PASSWORD_CASES * sizeof(minor_owners) / sizeof(minor_owners[0]));
     tcase_add_loop_test(tc, keytab_without_key, 0, sizeof(keytab_cases) / sizeof(keytab_cases[0]));
     tcase_add_loop_test(tc, clock_skew, 0, 2);
     tcase_add_test(tc, later_leg_failure_keeps_context);

@@ -589,6 +589,47 @@ START_TEST(extension_oids)
 }
 END_TEST
 
+/* gss-ntlmssp reports a wrong password as EINVAL.  After a Kerberos-inside-
+ * SPNEGO accept another (mechanism, minor) pair owns EINVAL in the
+ * mechglue's map, which hands the module a made-up number for NTLM's: the
+ * module must still record EINVAL (LAST_ERROR) and audit a wrong password. */
+START_TEST(ntlm_failure_renumbered_on_the_way_in)
+{
+    static const gss_OID_desc ntlm = {10, "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"};
+    use_policy("renumbered", "ntlm = allow\n");
+    struct handshake krb = {0};
+    run_form(KRB5_SPNEGO, &krb, NULL, NULL, 0);
+    ck_assert_int_eq(krb.server_status, SEC_E_OK);
+    handshake_cleanup(&krb);
+
+    CredHandle cc, sc;
+    ck_assert_int_eq(acquire_outbound_password("NTLM", realm_env("GSS_SSPI_TEST_USER"),
+                                               realm_env("GSS_SSPI_TEST_NTLM_DOMAIN"),
+                                               "Wrong-Pass9", NULL, &cc),
+                     SEC_E_OK);
+    acquire_inbound("Negotiate", &sc);
+    struct handshake hs = {.target = realm_env("GSS_SSPI_TEST_SPN"), .isc_req = REQ,
+                           .asc_req = ASC};
+    handshake_run(&cc, &sc, &hs);
+    ck_assert_int_eq(hs.server_status, SEC_E_LOGON_DENIED);
+
+    OM_uint32 minor;
+    gss_OID_desc last = {GSS_SSPI_NEGOTIATE_EXT_OID_LEN, GSS_SSPI_NEGOTIATE_OID_LAST_ERROR_DER};
+    gss_buffer_desc v = GSS_C_EMPTY_BUFFER;
+    ck_assert(!GSS_ERROR(gssspi_mech_invoke(&minor, test_mech_spnego(), &last, &v)));
+    ck_assert_uint_eq(v.length, 8 + ntlm.length);
+    ck_assert_uint_eq(GSS_ROUTINE_ERROR(le32(v.value)), GSS_S_FAILURE);
+    ck_assert_uint_eq(le32((char *)v.value + 4), EINVAL);
+    ck_assert(memcmp((char *)v.value + 8, ntlm.elements, ntlm.length) == 0);
+    gss_release_buffer(&minor, &v);
+    expect_audit("result=failure package=NTLM form=raw");
+    expect_audit("reason=\"logon failure: the NTLM response does not verify (wrong password)\"");
+    handshake_cleanup(&hs);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
 
 /* ---- policy files the module must not trust -------------------------------------------------
  * As sshd's StrictModes: each unsafe file is refused with "path: reason",
@@ -1017,6 +1058,7 @@ int main(void)
     tcase_add_loop_test(tc, caller_strict_flags_audited, 0, 2);
     tcase_add_test(tc, malformed_policy_fails_closed);
     tcase_add_test(tc, extension_oids);
+    tcase_add_test(tc, ntlm_failure_renumbered_on_the_way_in);
     tcase_add_loop_test(tc, unsafe_policy_refused, 0, UNSAFE_COUNT);
     tcase_add_test(tc, full_syslog_never_blocks);
     tcase_add_loop_test(tc, audit_file_unwritable_reported_once, 0, 2);
