@@ -363,6 +363,15 @@ static void pending_emit(const char *client)
     pending->set = false;
 }
 
+/* s (NULL: "") into out[size], cut short if need be: snprintf("%s") costs
+ * more than the rest of the deferral. */
+static void copy_text(char *out, size_t size, const char *s)
+{
+    size_t len = s ? strnlen(s, size - 1) : 0;
+    memcpy(out, s ? s : "", len);
+    out[len] = '\0';
+}
+
 void audit_defer(const struct policy *policy, const struct audit_record *rec, gss_name_t name)
 {
     struct pending_audit *pending = &thread_state()->pending;
@@ -371,8 +380,8 @@ void audit_defer(const struct policy *policy, const struct audit_record *rec, gs
     pending->name = name;
     pending->policy = policy;
     pending->rec = *rec;
-    snprintf(pending->service, sizeof(pending->service), "%s", rec->service ? rec->service : "");
-    snprintf(pending->compat, sizeof(pending->compat), "%s", rec->compat ? rec->compat : "");
+    copy_text(pending->service, sizeof(pending->service), rec->service);
+    copy_text(pending->compat, sizeof(pending->compat), rec->compat);
     pending->client = rec->client ? strdup(rec->client) : NULL;
     pending->rec.reason = NULL; /* only successes wait */
 }
@@ -382,9 +391,16 @@ void audit_name_shown(gss_const_name_t name, const gss_buffer_t text)
     struct pending_audit *pending = &thread_state()->pending;
     if (!pending->set || pending->name != name)
         return;
-    char *client = text && text->value ? strndup(text->value, text->length) : NULL;
-    pending_emit(client);
-    free(client);
+    /* No longer than a whole line: what does not fit the line is cut there
+     * anyway. */
+    char client[LINE_MAX_LEN];
+    bool named = text != NULL && text->value != NULL;
+    if (named) {
+        size_t len = text->length < sizeof(client) - 1 ? text->length : sizeof(client) - 1;
+        memcpy(client, text->value, len);
+        client[len] = '\0';
+    }
+    pending_emit(named ? client : NULL);
 }
 
 void audit_flush_pending(void)
