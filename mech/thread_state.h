@@ -58,6 +58,7 @@ struct mech_thread_state {
     struct {
         pid_t pid;
         char text[160];
+        size_t len;
     } process_fields;
     /* syslog_send.c: the header after the priority, for the current second. */
     struct {
