@@ -287,6 +287,10 @@ static OM_uint32 accept_real(const struct accept_args *a, struct ictx *ctx, gss_
 {
     OM_uint32 major;
     gss_OID actual = GSS_C_NO_OID;
+    /* Only SPNEGO can answer with another mechanism than the one the token
+     * named (context_new's actual_mech): asking Kerberos or NTLM costs the
+     * mechglue a walk of its mechanism list for the same OID. */
+    gss_OID *ask = ctx->mech->id == IMECH_SPNEGO ? &actual : NULL;
     struct accept_frame frame = {ctx, ctx->policy}, *saved = NULL;
     gss_cred_id_t cred = a->verifier_cred != GSS_C_NO_CREDENTIAL ? ICRED(a->verifier_cred)->inner
                                                                  : ctx->own_cred;
@@ -294,8 +298,8 @@ static OM_uint32 accept_real(const struct accept_args *a, struct ictx *ctx, gss_
         ctx->had_bindings = true;
     if (ctx->mech->id == IMECH_SPNEGO)
         accept_frame_push(&frame, &saved);
-    major = gss_accept_sec_context(a->minor, &ctx->inner, cred, token, bindings, &res->peer,
-                                   &actual, a->output_token, &res->flags, a->time_rec,
+    major = gss_accept_sec_context(a->minor, &ctx->inner, cred, token, bindings, &res->peer, ask,
+                                   a->output_token, &res->flags, a->time_rec,
                                    a->delegated_cred ? &res->deleg : NULL);
     if (ctx->mech->id == IMECH_SPNEGO)
         accept_frame_pop(saved);
