@@ -85,7 +85,7 @@ static void audit_context(struct ictx *ctx, gss_name_t client, OM_uint32 flags, 
         return;
     ctx->audited = true;
     char *who = defer ? NULL : name_text(client);
-    char rules[256]; /* audit_defer keeps a copy */
+    char rules[256]; /* audit_defer reads them from ctx again */
     /* The ticket's server once the ticket decrypted; NTLM names none. */
     const char *service = ctx->complete && ctx->service[0] ? ctx->service : NULL;
     int package = package_of(ctx->actual_mech);
@@ -111,7 +111,7 @@ static void audit_context(struct ictx *ctx, gss_name_t client, OM_uint32 flags, 
     };
     caller_requirements_audit(ctx->policy, &rec);
     if (defer)
-        audit_defer(ctx->policy, &rec, client);
+        audit_defer(ctx->policy, &rec, client, ctx);
     else
         audit_emit(ctx->policy, &rec);
     free(who);

@@ -364,39 +364,31 @@ void audit_emit(const struct policy *policy, const struct audit_record *rec)
  * The mechglue displays the name we return as soon as we return (to build
  * the caller's name); displaying it ourselves first would cost Kerberos a
  * second library context per accept.  So the line waits, per thread, for
- * that display (or for the name's release if the mechglue fails first). */
+ * that display (or for the name's release if the mechglue fails first).
+ * Its texts stay in the context it is about (owner), which writes it before
+ * it is freed (audit_owner_gone): nothing is copied. */
 static void pending_emit(const char *client)
 {
     struct pending_audit *pending = &thread_state()->pending;
-    pending->rec.client = client ? client : pending->client;
-    pending->rec.service = pending->service[0] ? pending->service : NULL;
-    pending->rec.compat = pending->compat[0] ? pending->compat : NULL;
+    char rules[256];
+    if (client != NULL)
+        pending->rec.client = client;
+    if (pending->rec.compat != NULL)
+        pending->rec.compat = compat_fired_names(&pending->owner->compat, rules, sizeof(rules));
     audit_emit(pending->policy, &pending->rec);
-    free(pending->client);
-    pending->client = NULL;
     pending->set = false;
 }
 
-/* s (NULL: "") into out[size], cut short if need be: snprintf("%s") costs
- * more than the rest of the deferral. */
-static void copy_text(char *out, size_t size, const char *s)
-{
-    size_t len = s ? strnlen(s, size - 1) : 0;
-    memcpy(out, s ? s : "", len);
-    out[len] = '\0';
-}
-
-void audit_defer(const struct policy *policy, const struct audit_record *rec, gss_name_t name)
+void audit_defer(const struct policy *policy, const struct audit_record *rec, gss_name_t name,
+                 const struct ictx *owner)
 {
     struct pending_audit *pending = &thread_state()->pending;
     audit_flush_pending();
     pending->set = true;
     pending->name = name;
     pending->policy = policy;
+    pending->owner = owner;
     pending->rec = *rec;
-    copy_text(pending->service, sizeof(pending->service), rec->service);
-    copy_text(pending->compat, sizeof(pending->compat), rec->compat);
-    pending->client = rec->client ? strdup(rec->client) : NULL;
     pending->rec.reason = NULL; /* only successes wait */
 }
 
@@ -437,5 +429,12 @@ void audit_name_gone(gss_const_name_t name)
 {
     struct pending_audit *pending = &thread_state()->pending;
     if (pending->set && pending->name == name)
+        audit_flush_pending();
+}
+
+void audit_owner_gone(const struct ictx *owner)
+{
+    struct pending_audit *pending = &thread_state()->pending;
+    if (pending->set && pending->owner == owner)
         audit_flush_pending();
 }

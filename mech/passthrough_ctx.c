@@ -39,6 +39,7 @@ void ictx_free(struct ictx *ctx)
     OM_uint32 minor;
     if (ctx == NULL)
         return;
+    audit_owner_gone(ctx); /* its waiting line names what it holds */
     gss_delete_sec_context(&minor, &ctx->inner, GSS_C_NO_BUFFER);
     gss_release_cred(&minor, &ctx->own_cred);
     gss_release_cred(&minor, &ctx->own_init_cred);

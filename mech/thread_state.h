@@ -22,15 +22,14 @@ struct error_record {
     unsigned char oid[32];
 };
 
-/* audit.c: a success line waiting for the mechglue to display the name. */
+/* audit.c: a success line waiting for the mechglue to display the name;
+ * rec's client and service point into owner, the context it is about. */
 struct pending_audit {
     bool set;
     gss_name_t name;
     const struct policy *policy;
+    const struct ictx *owner;
     struct audit_record rec;
-    char service[256];
-    char compat[256];
-    char *client;
 };
 
 struct mech_thread_state {
