@@ -129,35 +129,36 @@ void audit_quote(char *buf, size_t size, size_t *used, const char *s)
     put(buf, size, used, "\"", 1);
 }
 
-/* " key=value": the key is a literal, copied inline. */
-#define PUT_FIELD(buf, used, key, value, quote)                                                  \
+/* " key=value" into buf[size]: the key is a literal, copied inline. */
+#define PUT_FIELD_IN(buf, size, used, key, value, quote)                                         \
     do {                                                                                         \
-        put(buf, LINE_MAX_LEN, used, " " key "=", sizeof(" " key "=") - 1);                      \
-        put_value(buf, used, value, quote);                                                      \
+        put(buf, size, used, " " key "=", sizeof(" " key "=") - 1);                              \
+        put_value(buf, size, used, value, quote);                                                \
     } while (0)
+#define PUT_FIELD(buf, used, key, value, quote) PUT_FIELD_IN(buf, LINE_MAX_LEN, used, key, value, quote)
 
-static void put_value(char *buf, size_t *used, const char *value, bool quote)
+static void put_value(char *buf, size_t size, size_t *used, const char *value, bool quote)
 {
     if (quote)
-        audit_quote(buf, LINE_MAX_LEN, used, value);
+        audit_quote(buf, size, used, value);
     else
-        put(buf, LINE_MAX_LEN, used, value, strlen(value));
+        put(buf, size, used, value, strlen(value));
 }
 
-/* "mutual,replay,conf" ("-" for none), straight into the line. */
-static void put_flags(char *buf, size_t *used, OM_uint32 flags)
+/* "mutual,replay,conf" ("-" for none). */
+static void put_flags(char *buf, size_t size, size_t *used, OM_uint32 flags)
 {
     bool first = true;
     for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
         if (!(flags & flag_names[i].flag))
             continue;
         if (!first)
-            put(buf, LINE_MAX_LEN, used, ",", 1);
-        put(buf, LINE_MAX_LEN, used, flag_names[i].name, flag_names[i].len);
+            put(buf, size, used, ",", 1);
+        put(buf, size, used, flag_names[i].name, flag_names[i].len);
         first = false;
     }
     if (first)
-        put(buf, LINE_MAX_LEN, used, "-", 1);
+        put(buf, size, used, "-", 1);
 }
 
 static const char *pick(const char *const *names, size_t count, int i)
@@ -239,6 +240,60 @@ static const char *process_fields(size_t *len)
     return text;
 }
 
+/* The fields before the client: " result=success package=Kerberos form=raw". */
+static void put_head(char *buf, size_t size, size_t *used, const struct audit_record *rec)
+{
+    PUT_FIELD_IN(buf, size, used, "result", rec->result, false);
+    PUT_FIELD_IN(buf, size, used, "package", rec->package ? package_name(rec->package) : "-", false);
+    PUT_FIELD_IN(buf, size, used, "form", pick(form_names, 2, rec->form), false);
+}
+
+/* The fields after the service, up to ntlm_v1_policy. */
+static void put_tail(char *buf, size_t size, size_t *used, const struct audit_record *rec)
+{
+    PUT_FIELD_IN(buf, size, used, "ntlm", pick(ntlm_version_names, 4, rec->ntlm_version), false);
+    PUT_FIELD_IN(buf, size, used, "cb", pick(cb_names, 3, rec->cb_state), false);
+    put(buf, size, used, " flags=", 7);
+    put_flags(buf, size, used, rec->flags);
+    PUT_FIELD_IN(buf, size, used, "ntlm_policy", rec->ntlm_policy ? rec->ntlm_policy : "-", false);
+    PUT_FIELD_IN(buf, size, used, "ntlm_v1_policy",
+                 rec->ntlm_v1_policy ? rec->ntlm_v1_policy : "-", false);
+}
+
+static bool same_repeat(const struct audit_repeat *c, const struct audit_record *rec)
+{
+    return c->set && c->result == rec->result && c->package == rec->package &&
+           c->form == rec->form && c->ntlm_version == rec->ntlm_version &&
+           c->cb_state == rec->cb_state && c->flags == rec->flags &&
+           c->ntlm_policy == rec->ntlm_policy && c->ntlm_v1_policy == rec->ntlm_v1_policy;
+}
+
+/* The head and tail as text, kept per thread: a busy server writes the same
+ * ones line after line (one package, form, set of flags and policy), and
+ * formatting them is most of a line's cost.  NULL when they do not fit the
+ * cache (the line is then formatted field by field). */
+static const struct audit_repeat *repeated_fields(const struct audit_record *rec)
+{
+    struct audit_repeat *c = &thread_state()->audit_repeat;
+    if (same_repeat(c, rec))
+        return c;
+    *c = (struct audit_repeat){
+        .result = rec->result,
+        .package = rec->package,
+        .form = rec->form,
+        .ntlm_version = rec->ntlm_version,
+        .cb_state = rec->cb_state,
+        .flags = rec->flags,
+        .ntlm_policy = rec->ntlm_policy,
+        .ntlm_v1_policy = rec->ntlm_v1_policy,
+    };
+    put_head(c->head, sizeof(c->head), &c->head_len, rec);
+    put_tail(c->tail, sizeof(c->tail), &c->tail_len, rec);
+    /* A full buffer may have cut a field. */
+    c->set = c->head_len < sizeof(c->head) - 1 && c->tail_len < sizeof(c->tail) - 1;
+    return c->set ? c : NULL;
+}
+
 size_t audit_format(const struct audit_record *rec, time_t when, char buf[LINE_MAX_LEN])
 {
     char stamp[32];
@@ -255,18 +310,17 @@ size_t audit_format(const struct audit_record *rec, time_t when, char buf[LINE_M
         PUT_FIELD(buf, &used, "reason", rec->reason, true);
         return used;
     }
-    PUT_FIELD(buf, &used, "result", rec->result, false);
-    PUT_FIELD(buf, &used, "package", rec->package ? package_name(rec->package) : "-", false);
-    PUT_FIELD(buf, &used, "form", pick(form_names, 2, rec->form), false);
+    const struct audit_repeat *repeat = repeated_fields(rec);
+    if (repeat != NULL)
+        put(buf, LINE_MAX_LEN, &used, repeat->head, repeat->head_len);
+    else
+        put_head(buf, LINE_MAX_LEN, &used, rec);
     PUT_FIELD(buf, &used, "client", rec->client ? rec->client : "-", true);
     PUT_FIELD(buf, &used, "service", rec->service ? rec->service : "-", true);
-    PUT_FIELD(buf, &used, "ntlm", pick(ntlm_version_names, 4, rec->ntlm_version), false);
-    PUT_FIELD(buf, &used, "cb", pick(cb_names, 3, rec->cb_state), false);
-    put(buf, LINE_MAX_LEN, &used, " flags=", 7);
-    put_flags(buf, &used, rec->flags);
-    PUT_FIELD(buf, &used, "ntlm_policy", rec->ntlm_policy ? rec->ntlm_policy : "-", false);
-    PUT_FIELD(buf, &used, "ntlm_v1_policy", rec->ntlm_v1_policy ? rec->ntlm_v1_policy : "-",
-              false);
+    if (repeat != NULL)
+        put(buf, LINE_MAX_LEN, &used, repeat->tail, repeat->tail_len);
+    else
+        put_tail(buf, LINE_MAX_LEN, &used, rec);
     if (rec->compat != NULL)
         PUT_FIELD(buf, &used, "compat", rec->compat, false);
     if (rec->cb_policy != NULL)

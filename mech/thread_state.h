@@ -32,6 +32,18 @@ struct pending_audit {
     struct audit_record rec;
 };
 
+/* audit.c: the fields of an audit line that repeat from line to line, as
+ * text (the key: the record's values they were formatted from). */
+struct audit_repeat {
+    bool set;
+    const char *result, *ntlm_policy, *ntlm_v1_policy;
+    int package, form, ntlm_version, cb_state;
+    OM_uint32 flags;
+    size_t head_len, tail_len;
+    char head[96];  /* " result=... package=... form=..." */
+    char tail[256]; /* " ntlm=... cb=... flags=... ntlm_policy=... ntlm_v1_policy=..." */
+};
+
 struct mech_thread_state {
     /* accept.c: our SPNEGO acceptor's frame while the inner call runs. */
     struct accept_frame *accept_frame;
@@ -48,7 +60,7 @@ struct mech_thread_state {
     struct error_record current_error, published_error;
     /* caller_requirements.c: the application's own acceptor policy. */
     struct caller_requirements caller;
-    /* audit.c: the deferred success line and the per-second text caches. */
+    /* audit.c: the deferred success line and the text caches. */
     struct pending_audit pending;
     struct {
         time_t when;
@@ -59,6 +71,7 @@ struct mech_thread_state {
         char text[160];
         size_t len;
     } process_fields;
+    struct audit_repeat audit_repeat;
     /* syslog_send.c: the header after the priority, for the current second. */
     struct {
         time_t when;
