@@ -397,7 +397,7 @@ static void audit_file_status(const struct policy *policy, int err)
              "gss-sspi-negotiate: audit_file %s cannot be written: %s; audit lines go to syslog "
              "only until it can",
              policy->audit_file, audit_file_problem(policy));
-    syslog_send(LOG_AUTHPRIV | LOG_ERR, line);
+    syslog_send(LOG_AUTHPRIV | LOG_ERR, line, strlen(line));
 }
 
 void audit_emit(const struct policy *policy, const struct audit_record *rec)
@@ -407,7 +407,7 @@ void audit_emit(const struct policy *policy, const struct audit_record *rec)
     char line[LINE_MAX_LEN + 1]; /* + the newline of the file copy */
     size_t len = audit_format(rec, time(NULL), line);
     if (policy->audit_syslog)
-        syslog_send(LOG_AUTHPRIV | audit_priority(rec), line);
+        syslog_send(LOG_AUTHPRIV | audit_priority(rec), line, len);
     if (policy->audit_file != NULL) {
         line[len] = '\n';
         audit_file_status(policy, append_line(policy->audit_file, line, len + 1));

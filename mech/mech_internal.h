@@ -205,10 +205,10 @@ void name_remember_accepted(gss_name_t name);
 /* audit.c: decimal digits of v (zero-padded to width, 0 = as needed),
  * NUL-terminated; returns the end.  printf is too dear on every accept. */
 char *put_digits(char *out, unsigned long v, int width);
-/* syslog_send.c: a formatted line to the local syslog socket, never
- * blocking: when the socket is full the line is dropped and counted, and
- * the count goes out with the next line that gets through. */
-void syslog_send(int priority, const char *line);
+/* syslog_send.c: a formatted line (line_len bytes) to the local syslog
+ * socket, never blocking: when the socket is full the line is dropped and
+ * counted, and the count goes out with the next line that gets through. */
+void syslog_send(int priority, const char *line, size_t line_len);
 /* Lines dropped since the module was loaded. */
 unsigned long syslog_dropped(void);
 void audit_flush_pending(void);
