@@ -326,8 +326,8 @@ size_t audit_format(const struct audit_record *rec, time_t when, char buf[LINE_M
     if (rec->cb_policy != NULL)
         PUT_FIELD(buf, &used, "cb_policy", rec->cb_policy, false);
     if (rec->required_flags != 0) {
-        flags_text(rec->required_flags, flags, sizeof(flags));
-        PUT_FIELD(buf, &used, "required_flags", flags, false);
+        put(buf, LINE_MAX_LEN, &used, " required_flags=", 16);
+        put_flags(buf, LINE_MAX_LEN, &used, rec->required_flags);
     }
     if (rec->reason != NULL)
         PUT_FIELD(buf, &used, "reason", rec->reason, true);
