@@ -338,9 +338,10 @@ size_t audit_format(const struct audit_record *rec, time_t when, char buf[LINE_M
  * NTLMv1) let through by "audit" (it would be refused under "deny"). */
 int audit_priority(const struct audit_record *rec)
 {
-    if (strcmp(rec->result, "denied") == 0)
+    /* The first letter first: most lines say "success". */
+    if (rec->result[0] == 'd' && strcmp(rec->result, "denied") == 0)
         return LOG_WARNING;
-    if (strcmp(rec->result, "failure") == 0)
+    if (rec->result[0] == 'f' && strcmp(rec->result, "failure") == 0)
         return LOG_NOTICE;
     if (rec->ntlm_policy != NULL && strcmp(rec->ntlm_policy, "audit") == 0)
         return LOG_WARNING;

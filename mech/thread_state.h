@@ -40,7 +40,7 @@ struct audit_repeat {
     int package, form, ntlm_version, cb_state;
     OM_uint32 flags;
     size_t head_len, tail_len;
-    char head[64];  /* " result=... package=... form=..." (44 at most from accept.c) */
+    char head[48];  /* " result=... package=... form=..." (44 at most from accept.c) */
     char tail[192]; /* " ntlm=... cb=... flags=... ntlm_policy=... ntlm_v1_policy=..." (176) */
 };
 
