@@ -345,7 +345,8 @@ static OM_uint32 accept_end(const struct accept_args *a, struct ictx *ctx, bool 
                             OM_uint32 major, struct accept_result *res)
 {
     OM_uint32 tmp;
-    gss_release_name(&tmp, &res->peer);
+    if (res->peer != GSS_C_NO_NAME)
+        gss_release_name(&tmp, &res->peer);
     if (res->deleg != GSS_C_NO_CREDENTIAL)
         gss_release_cred(&tmp, &res->deleg);
     if (!GSS_ERROR(major)) {

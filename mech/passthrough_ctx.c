@@ -40,9 +40,14 @@ void ictx_free(struct ictx *ctx)
     if (ctx == NULL)
         return;
     audit_owner_gone(ctx); /* its waiting line names what it holds */
-    gss_delete_sec_context(&minor, &ctx->inner, GSS_C_NO_BUFFER);
-    gss_release_cred(&minor, &ctx->own_cred);
-    gss_release_cred(&minor, &ctx->own_init_cred);
+    /* Only what is there: each is a call through the mechglue (usually the
+     * inner context is gone already, and no credential was acquired). */
+    if (ctx->inner != GSS_C_NO_CONTEXT)
+        gss_delete_sec_context(&minor, &ctx->inner, GSS_C_NO_BUFFER);
+    if (ctx->own_cred != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&minor, &ctx->own_cred);
+    if (ctx->own_init_cred != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&minor, &ctx->own_init_cred);
     free(ctx->ntlm_user);
     free(ctx);
 }
