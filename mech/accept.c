@@ -88,7 +88,9 @@ static void audit_context(struct ictx *ctx, gss_name_t client, OM_uint32 flags, 
     char rules[256]; /* audit_defer reads them from ctx again */
     /* The ticket's server once the ticket decrypted; NTLM names none. */
     const char *service = ctx->complete && ctx->service[0] ? ctx->service : NULL;
-    int package = package_of(ctx->actual_mech);
+    /* The mechanism the token named (the usual case) by address first. */
+    int package = ctx->actual_mech == &ctx->mech->oid ? ctx->mech->package
+                                                      : package_of(ctx->actual_mech);
     if (package == GSS_SSPI_NEG_PACKAGE_UNKNOWN)
         package = ctx->mech->package;
     struct audit_record rec = {
