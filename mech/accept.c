@@ -464,7 +464,10 @@ static OM_uint32 accept_outer(const struct accept_args *a, struct ictx *ctx)
 {
     bool is_new = ctx == NULL;
     struct accept_result res = {GSS_C_NO_NAME, GSS_C_NO_CREDENTIAL, 0};
-    struct compat_result compat = {0};
+    /* apply_compat fills the rest (the reason only for a refusal). */
+    struct compat_result compat;
+    compat.verdict = COMPAT_PASS;
+    compat.token = NULL;
     gss_buffer_desc compat_token = GSS_C_EMPTY_BUFFER;
     OM_uint32 major = GSS_S_COMPLETE, code;
     if (is_new && GSS_ERROR(major = outer_start(a, &ctx)))
@@ -484,7 +487,8 @@ static OM_uint32 accept_outer(const struct accept_args *a, struct ictx *ctx)
                         caller_cb_mode(ctx->policy) == CB_NONE ? GSS_C_NO_CHANNEL_BINDINGS
                                                                : a->bindings,
                         &res);
-    if (a->output_token != GSS_C_NO_BUFFER)
+    /* The layer remembers the NTLM CHALLENGE it sees; a Kerberos reply has none. */
+    if (a->output_token != GSS_C_NO_BUFFER && ctx->mech->package != GSS_SSPI_NEG_PACKAGE_KERBEROS)
         compat_accept_output(&ctx->compat, a->output_token->value, a->output_token->length);
     if (GSS_ERROR(major)) {
         audit_failure(ctx, major, *a->minor);
