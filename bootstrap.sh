@@ -46,8 +46,9 @@ packages=(
     # the clients are compiled at test time), python3-ntlm-auth, impacket;
     # curl (the demo's) against the demo server
     openjdk-17-jdk-headless python3-ntlm-auth python3-impacket
-    # make bench: instruction counts
-    valgrind
+    # make bench: instruction counts; MIT's debug symbols, so that a callgrind
+    # profile of the bench names the functions inside libgssapi_krb5/libkrb5
+    valgrind libkrb5-dbg
     # make soak: the NT hashes of its hashed NTLM user file (openssl dgst -md4)
     openssl
     # make lint-man: the manual pages' linter

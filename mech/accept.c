@@ -85,10 +85,12 @@ static void audit_context(struct ictx *ctx, gss_name_t client, OM_uint32 flags, 
         return;
     ctx->audited = true;
     char *who = defer ? NULL : name_text(client);
-    char rules[256]; /* audit_defer keeps a copy */
+    char rules[256]; /* audit_defer reads them from ctx again */
     /* The ticket's server once the ticket decrypted; NTLM names none. */
     const char *service = ctx->complete && ctx->service[0] ? ctx->service : NULL;
-    int package = package_of(ctx->actual_mech);
+    /* The mechanism the token named (the usual case) by address first. */
+    int package = ctx->actual_mech == &ctx->mech->oid ? ctx->mech->package
+                                                      : package_of(ctx->actual_mech);
     if (package == GSS_SSPI_NEG_PACKAGE_UNKNOWN)
         package = ctx->mech->package;
     struct audit_record rec = {
@@ -111,7 +113,7 @@ static void audit_context(struct ictx *ctx, gss_name_t client, OM_uint32 flags, 
     };
     caller_requirements_audit(ctx->policy, &rec);
     if (defer)
-        audit_defer(ctx->policy, &rec, client);
+        audit_defer(ctx->policy, &rec, client, ctx);
     else
         audit_emit(ctx->policy, &rec);
     free(who);
@@ -287,6 +289,10 @@ static OM_uint32 accept_real(const struct accept_args *a, struct ictx *ctx, gss_
 {
     OM_uint32 major;
     gss_OID actual = GSS_C_NO_OID;
+    /* Only SPNEGO can answer with another mechanism than the one the token
+     * named (context_new's actual_mech): asking Kerberos or NTLM costs the
+     * mechglue a walk of its mechanism list for the same OID. */
+    gss_OID *ask = ctx->mech->id == IMECH_SPNEGO ? &actual : NULL;
     struct accept_frame frame = {ctx, ctx->policy}, *saved = NULL;
     gss_cred_id_t cred = a->verifier_cred != GSS_C_NO_CREDENTIAL ? ICRED(a->verifier_cred)->inner
                                                                  : ctx->own_cred;
@@ -294,8 +300,8 @@ static OM_uint32 accept_real(const struct accept_args *a, struct ictx *ctx, gss_
         ctx->had_bindings = true;
     if (ctx->mech->id == IMECH_SPNEGO)
         accept_frame_push(&frame, &saved);
-    major = gss_accept_sec_context(a->minor, &ctx->inner, cred, token, bindings, &res->peer,
-                                   &actual, a->output_token, &res->flags, a->time_rec,
+    major = gss_accept_sec_context(a->minor, &ctx->inner, cred, token, bindings, &res->peer, ask,
+                                   a->output_token, &res->flags, a->time_rec,
                                    a->delegated_cred ? &res->deleg : NULL);
     if (ctx->mech->id == IMECH_SPNEGO)
         accept_frame_pop(saved);
@@ -341,7 +347,8 @@ static OM_uint32 accept_end(const struct accept_args *a, struct ictx *ctx, bool 
                             OM_uint32 major, struct accept_result *res)
 {
     OM_uint32 tmp;
-    gss_release_name(&tmp, &res->peer);
+    if (res->peer != GSS_C_NO_NAME)
+        gss_release_name(&tmp, &res->peer);
     if (res->deleg != GSS_C_NO_CREDENTIAL)
         gss_release_cred(&tmp, &res->deleg);
     if (!GSS_ERROR(major)) {
@@ -457,7 +464,10 @@ static OM_uint32 accept_outer(const struct accept_args *a, struct ictx *ctx)
 {
     bool is_new = ctx == NULL;
     struct accept_result res = {GSS_C_NO_NAME, GSS_C_NO_CREDENTIAL, 0};
-    struct compat_result compat = {0};
+    /* apply_compat fills the rest (the reason only for a refusal). */
+    struct compat_result compat;
+    compat.verdict = COMPAT_PASS;
+    compat.token = NULL;
     gss_buffer_desc compat_token = GSS_C_EMPTY_BUFFER;
     OM_uint32 major = GSS_S_COMPLETE, code;
     if (is_new && GSS_ERROR(major = outer_start(a, &ctx)))
@@ -477,7 +487,8 @@ static OM_uint32 accept_outer(const struct accept_args *a, struct ictx *ctx)
                         caller_cb_mode(ctx->policy) == CB_NONE ? GSS_C_NO_CHANNEL_BINDINGS
                                                                : a->bindings,
                         &res);
-    if (a->output_token != GSS_C_NO_BUFFER)
+    /* The layer remembers the NTLM CHALLENGE it sees; a Kerberos reply has none. */
+    if (a->output_token != GSS_C_NO_BUFFER && ctx->mech->package != GSS_SSPI_NEG_PACKAGE_KERBEROS)
         compat_accept_output(&ctx->compat, a->output_token->value, a->output_token->length);
     if (GSS_ERROR(major)) {
         audit_failure(ctx, major, *a->minor);

@@ -30,23 +30,25 @@
 #include "thread_state.h"
 
 
+#define FLAG(flag, name) {flag, name, sizeof(name) - 1}
 static const struct {
     OM_uint32 flag;
     const char *name;
+    size_t len;
 } flag_names[] = {
-    {GSS_C_DELEG_FLAG, "deleg"},
-    {GSS_C_MUTUAL_FLAG, "mutual"},
-    {GSS_C_REPLAY_FLAG, "replay"},
-    {GSS_C_SEQUENCE_FLAG, "sequence"},
-    {GSS_C_CONF_FLAG, "conf"},
-    {GSS_C_INTEG_FLAG, "integ"},
-    {GSS_C_ANON_FLAG, "anon"},
-    {GSS_C_PROT_READY_FLAG, "prot_ready"},
-    {GSS_C_TRANS_FLAG, "trans"},
-    {GSS_C_CHANNEL_BOUND_FLAG, "chbound"},
-    {GSS_C_DCE_STYLE, "dce"},
-    {GSS_C_IDENTIFY_FLAG, "identify"},
-    {GSS_C_EXTENDED_ERROR_FLAG, "extended_error"},
+    FLAG(GSS_C_DELEG_FLAG, "deleg"),
+    FLAG(GSS_C_MUTUAL_FLAG, "mutual"),
+    FLAG(GSS_C_REPLAY_FLAG, "replay"),
+    FLAG(GSS_C_SEQUENCE_FLAG, "sequence"),
+    FLAG(GSS_C_CONF_FLAG, "conf"),
+    FLAG(GSS_C_INTEG_FLAG, "integ"),
+    FLAG(GSS_C_ANON_FLAG, "anon"),
+    FLAG(GSS_C_PROT_READY_FLAG, "prot_ready"),
+    FLAG(GSS_C_TRANS_FLAG, "trans"),
+    FLAG(GSS_C_CHANNEL_BOUND_FLAG, "chbound"),
+    FLAG(GSS_C_DCE_STYLE, "dce"),
+    FLAG(GSS_C_IDENTIFY_FLAG, "identify"),
+    FLAG(GSS_C_EXTENDED_ERROR_FLAG, "extended_error"),
 };
 
 static const char *const ntlm_version_names[] = {"-", "v1", "v2", "anonymous"};
@@ -73,14 +75,21 @@ static size_t utf8_seq(const unsigned char *s)
     return n;
 }
 
-static void put(char *buf, size_t size, size_t *used, const char *s, size_t len)
+/* Appends len bytes of s, cut at size - 1, NUL-terminated.  Inlined: with
+ * a literal, the copy is a few moves instead of a call (every field of the
+ * line, on every accept). */
+static inline __attribute__((always_inline)) void put(char *buf, size_t size, size_t *used,
+                                                      const char *s, size_t len)
 {
     if (*used >= size)
         return;
     size_t room = size - 1 - *used;
-    if (len > room)
+    if (len <= room) {
+        memcpy(buf + *used, s, len);
+    } else {
+        memcpy(buf + *used, s, room);
         len = room;
-    memcpy(buf + *used, s, len);
+    }
     *used += len;
     buf[*used] = '\0';
 }
@@ -120,33 +129,36 @@ void audit_quote(char *buf, size_t size, size_t *used, const char *s)
     put(buf, size, used, "\"", 1);
 }
 
-/* " key=value": the key is a literal, so " key=" goes in one copy. */
-#define PUT_FIELD(buf, used, key, value, quote)                                                  \
-    put_field(buf, used, " " key "=", sizeof(" " key "=") - 1, value, quote)
+/* " key=value" into buf[size]: the key is a literal, copied inline. */
+#define PUT_FIELD_IN(buf, size, used, key, value, quote)                                         \
+    do {                                                                                         \
+        put(buf, size, used, " " key "=", sizeof(" " key "=") - 1);                              \
+        put_value(buf, size, used, value, quote);                                                \
+    } while (0)
+#define PUT_FIELD(buf, used, key, value, quote) PUT_FIELD_IN(buf, LINE_MAX_LEN, used, key, value, quote)
 
-static void put_field(char *buf, size_t *used, const char *key, size_t key_len, const char *value,
-                      bool quote)
+static void put_value(char *buf, size_t size, size_t *used, const char *value, bool quote)
 {
-    put(buf, LINE_MAX_LEN, used, key, key_len);
     if (quote)
-        audit_quote(buf, LINE_MAX_LEN, used, value);
+        audit_quote(buf, size, used, value);
     else
-        put(buf, LINE_MAX_LEN, used, value, strlen(value));
+        put(buf, size, used, value, strlen(value));
 }
 
-static void flags_text(OM_uint32 flags, char *out, size_t size)
+/* "mutual,replay,conf" ("-" for none). */
+static void put_flags(char *buf, size_t size, size_t *used, OM_uint32 flags)
 {
-    size_t used = 0;
-    out[0] = '\0';
+    bool first = true;
     for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
         if (!(flags & flag_names[i].flag))
             continue;
-        if (used > 0)
-            put(out, size, &used, ",", 1);
-        put(out, size, &used, flag_names[i].name, strlen(flag_names[i].name));
+        if (!first)
+            put(buf, size, used, ",", 1);
+        put(buf, size, used, flag_names[i].name, flag_names[i].len);
+        first = false;
     }
-    if (used == 0)
-        put(out, size, &used, "-", 1);
+    if (first)
+        put(buf, size, used, "-", 1);
 }
 
 static const char *pick(const char *const *names, size_t count, int i)
@@ -204,9 +216,9 @@ static void utc_stamp(time_t when, char out[32])
     ts->utc_stamp.when = when;
 }
 
-/* " pid=42 prog=\"httpd\"": the same on every line of a process (a fork
- * gets its own). */
-static const char *process_fields(void)
+/* " pid=42 prog=\"httpd\"" and its length: the same on every line of a
+ * process (a fork gets its own). */
+static const char *process_fields(size_t *len)
 {
     struct mech_thread_state *ts = thread_state();
     char *text = ts->process_fields.text;
@@ -222,44 +234,100 @@ static const char *process_fields(void)
         put(text, size, &used, " prog=", 6);
         audit_quote(text, size, &used, program_invocation_short_name);
         ts->process_fields.pid = pid;
+        ts->process_fields.len = used;
     }
+    *len = ts->process_fields.len;
     return text;
+}
+
+/* The fields before the client: " result=success package=Kerberos form=raw". */
+static void put_head(char *buf, size_t size, size_t *used, const struct audit_record *rec)
+{
+    PUT_FIELD_IN(buf, size, used, "result", rec->result, false);
+    PUT_FIELD_IN(buf, size, used, "package", rec->package ? package_name(rec->package) : "-", false);
+    PUT_FIELD_IN(buf, size, used, "form", pick(form_names, 2, rec->form), false);
+}
+
+/* The fields after the service, up to ntlm_v1_policy. */
+static void put_tail(char *buf, size_t size, size_t *used, const struct audit_record *rec)
+{
+    PUT_FIELD_IN(buf, size, used, "ntlm", pick(ntlm_version_names, 4, rec->ntlm_version), false);
+    PUT_FIELD_IN(buf, size, used, "cb", pick(cb_names, 3, rec->cb_state), false);
+    put(buf, size, used, " flags=", 7);
+    put_flags(buf, size, used, rec->flags);
+    PUT_FIELD_IN(buf, size, used, "ntlm_policy", rec->ntlm_policy ? rec->ntlm_policy : "-", false);
+    PUT_FIELD_IN(buf, size, used, "ntlm_v1_policy",
+                 rec->ntlm_v1_policy ? rec->ntlm_v1_policy : "-", false);
+}
+
+static bool same_repeat(const struct audit_repeat *c, const struct audit_record *rec)
+{
+    return c->set && c->result == rec->result && c->package == rec->package &&
+           c->form == rec->form && c->ntlm_version == rec->ntlm_version &&
+           c->cb_state == rec->cb_state && c->flags == rec->flags &&
+           c->ntlm_policy == rec->ntlm_policy && c->ntlm_v1_policy == rec->ntlm_v1_policy;
+}
+
+/* The head and tail as text, kept per thread: a busy server writes the same
+ * ones line after line (one package, form, set of flags and policy), and
+ * formatting them is most of a line's cost.  NULL when they do not fit the
+ * cache (the line is then formatted field by field). */
+static const struct audit_repeat *repeated_fields(const struct audit_record *rec)
+{
+    struct audit_repeat *c = &thread_state()->audit_repeat;
+    if (same_repeat(c, rec))
+        return c;
+    *c = (struct audit_repeat){
+        .result = rec->result,
+        .package = rec->package,
+        .form = rec->form,
+        .ntlm_version = rec->ntlm_version,
+        .cb_state = rec->cb_state,
+        .flags = rec->flags,
+        .ntlm_policy = rec->ntlm_policy,
+        .ntlm_v1_policy = rec->ntlm_v1_policy,
+    };
+    put_head(c->head, sizeof(c->head), &c->head_len, rec);
+    put_tail(c->tail, sizeof(c->tail), &c->tail_len, rec);
+    /* A full buffer may have cut a field. */
+    c->set = c->head_len < sizeof(c->head) - 1 && c->tail_len < sizeof(c->tail) - 1;
+    return c->set ? c : NULL;
 }
 
 size_t audit_format(const struct audit_record *rec, time_t when, char buf[LINE_MAX_LEN])
 {
-    char stamp[32], flags[160];
-    size_t used = 0;
+    char stamp[32];
+    size_t used = 0, fields_len;
     buf[0] = '\0';
     utc_stamp(when, stamp);
     put(buf, LINE_MAX_LEN, &used, "gss-sspi-negotiate:", 19);
     PUT_FIELD(buf, &used, "time", stamp, false);
-    put(buf, LINE_MAX_LEN, &used, process_fields(), strlen(process_fields()));
+    const char *fields = process_fields(&fields_len);
+    put(buf, LINE_MAX_LEN, &used, fields, fields_len);
     if (rec->form < 0) { /* about the policy, not a context */
         PUT_FIELD(buf, &used, "event", "policy", false);
         PUT_FIELD(buf, &used, "result", rec->result, false);
         PUT_FIELD(buf, &used, "reason", rec->reason, true);
         return used;
     }
-    PUT_FIELD(buf, &used, "result", rec->result, false);
-    PUT_FIELD(buf, &used, "package", rec->package ? package_name(rec->package) : "-", false);
-    PUT_FIELD(buf, &used, "form", pick(form_names, 2, rec->form), false);
+    const struct audit_repeat *repeat = repeated_fields(rec);
+    if (repeat != NULL)
+        put(buf, LINE_MAX_LEN, &used, repeat->head, repeat->head_len);
+    else
+        put_head(buf, LINE_MAX_LEN, &used, rec);
     PUT_FIELD(buf, &used, "client", rec->client ? rec->client : "-", true);
     PUT_FIELD(buf, &used, "service", rec->service ? rec->service : "-", true);
-    PUT_FIELD(buf, &used, "ntlm", pick(ntlm_version_names, 4, rec->ntlm_version), false);
-    PUT_FIELD(buf, &used, "cb", pick(cb_names, 3, rec->cb_state), false);
-    flags_text(rec->flags, flags, sizeof(flags));
-    PUT_FIELD(buf, &used, "flags", flags, false);
-    PUT_FIELD(buf, &used, "ntlm_policy", rec->ntlm_policy ? rec->ntlm_policy : "-", false);
-    PUT_FIELD(buf, &used, "ntlm_v1_policy", rec->ntlm_v1_policy ? rec->ntlm_v1_policy : "-",
-              false);
+    if (repeat != NULL)
+        put(buf, LINE_MAX_LEN, &used, repeat->tail, repeat->tail_len);
+    else
+        put_tail(buf, LINE_MAX_LEN, &used, rec);
     if (rec->compat != NULL)
         PUT_FIELD(buf, &used, "compat", rec->compat, false);
     if (rec->cb_policy != NULL)
         PUT_FIELD(buf, &used, "cb_policy", rec->cb_policy, false);
     if (rec->required_flags != 0) {
-        flags_text(rec->required_flags, flags, sizeof(flags));
-        PUT_FIELD(buf, &used, "required_flags", flags, false);
+        put(buf, LINE_MAX_LEN, &used, " required_flags=", 16);
+        put_flags(buf, LINE_MAX_LEN, &used, rec->required_flags);
     }
     if (rec->reason != NULL)
         PUT_FIELD(buf, &used, "reason", rec->reason, true);
@@ -270,9 +338,10 @@ size_t audit_format(const struct audit_record *rec, time_t when, char buf[LINE_M
  * NTLMv1) let through by "audit" (it would be refused under "deny"). */
 int audit_priority(const struct audit_record *rec)
 {
-    if (strcmp(rec->result, "denied") == 0)
+    /* The first letter first: most lines say "success". */
+    if (rec->result[0] == 'd' && strcmp(rec->result, "denied") == 0)
         return LOG_WARNING;
-    if (strcmp(rec->result, "failure") == 0)
+    if (rec->result[0] == 'f' && strcmp(rec->result, "failure") == 0)
         return LOG_NOTICE;
     if (rec->ntlm_policy != NULL && strcmp(rec->ntlm_policy, "audit") == 0)
         return LOG_WARNING;
@@ -329,7 +398,7 @@ static void audit_file_status(const struct policy *policy, int err)
              "gss-sspi-negotiate: audit_file %s cannot be written: %s; audit lines go to syslog "
              "only until it can",
              policy->audit_file, audit_file_problem(policy));
-    syslog_send(LOG_AUTHPRIV | LOG_ERR, line);
+    syslog_send(LOG_AUTHPRIV | LOG_ERR, line, strlen(line));
 }
 
 void audit_emit(const struct policy *policy, const struct audit_record *rec)
@@ -339,7 +408,7 @@ void audit_emit(const struct policy *policy, const struct audit_record *rec)
     char line[LINE_MAX_LEN + 1]; /* + the newline of the file copy */
     size_t len = audit_format(rec, time(NULL), line);
     if (policy->audit_syslog)
-        syslog_send(LOG_AUTHPRIV | audit_priority(rec), line);
+        syslog_send(LOG_AUTHPRIV | audit_priority(rec), line, len);
     if (policy->audit_file != NULL) {
         line[len] = '\n';
         audit_file_status(policy, append_line(policy->audit_file, line, len + 1));
@@ -350,30 +419,31 @@ void audit_emit(const struct policy *policy, const struct audit_record *rec)
  * The mechglue displays the name we return as soon as we return (to build
  * the caller's name); displaying it ourselves first would cost Kerberos a
  * second library context per accept.  So the line waits, per thread, for
- * that display (or for the name's release if the mechglue fails first). */
+ * that display (or for the name's release if the mechglue fails first).
+ * Its texts stay in the context it is about (owner), which writes it before
+ * it is freed (audit_owner_gone): nothing is copied. */
 static void pending_emit(const char *client)
 {
     struct pending_audit *pending = &thread_state()->pending;
-    pending->rec.client = client ? client : pending->client;
-    pending->rec.service = pending->service[0] ? pending->service : NULL;
-    pending->rec.compat = pending->compat[0] ? pending->compat : NULL;
+    char rules[256];
+    if (client != NULL)
+        pending->rec.client = client;
+    if (pending->rec.compat != NULL)
+        pending->rec.compat = compat_fired_names(&pending->owner->compat, rules, sizeof(rules));
     audit_emit(pending->policy, &pending->rec);
-    free(pending->client);
-    pending->client = NULL;
     pending->set = false;
 }
 
-void audit_defer(const struct policy *policy, const struct audit_record *rec, gss_name_t name)
+void audit_defer(const struct policy *policy, const struct audit_record *rec, gss_name_t name,
+                 const struct ictx *owner)
 {
     struct pending_audit *pending = &thread_state()->pending;
     audit_flush_pending();
     pending->set = true;
     pending->name = name;
     pending->policy = policy;
+    pending->owner = owner;
     pending->rec = *rec;
-    snprintf(pending->service, sizeof(pending->service), "%s", rec->service ? rec->service : "");
-    snprintf(pending->compat, sizeof(pending->compat), "%s", rec->compat ? rec->compat : "");
-    pending->client = rec->client ? strdup(rec->client) : NULL;
     pending->rec.reason = NULL; /* only successes wait */
 }
 
@@ -382,9 +452,16 @@ void audit_name_shown(gss_const_name_t name, const gss_buffer_t text)
     struct pending_audit *pending = &thread_state()->pending;
     if (!pending->set || pending->name != name)
         return;
-    char *client = text && text->value ? strndup(text->value, text->length) : NULL;
-    pending_emit(client);
-    free(client);
+    /* No longer than a whole line: what does not fit the line is cut there
+     * anyway. */
+    char client[LINE_MAX_LEN];
+    bool named = text != NULL && text->value != NULL;
+    if (named) {
+        size_t len = text->length < sizeof(client) - 1 ? text->length : sizeof(client) - 1;
+        memcpy(client, text->value, len);
+        client[len] = '\0';
+    }
+    pending_emit(named ? client : NULL);
 }
 
 void audit_flush_pending(void)
@@ -407,5 +484,12 @@ void audit_name_gone(gss_const_name_t name)
 {
     struct pending_audit *pending = &thread_state()->pending;
     if (pending->set && pending->name == name)
+        audit_flush_pending();
+}
+
+void audit_owner_gone(const struct ictx *owner)
+{
+    struct pending_audit *pending = &thread_state()->pending;
+    if (pending->set && pending->owner == owner)
         audit_flush_pending();
 }

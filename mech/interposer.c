@@ -77,7 +77,8 @@ const struct imech *imech_find(gss_const_OID oid)
     if (oid == GSS_C_NO_OID || imechs[0].special.elements == NULL)
         return NULL;
     for (size_t i = 0; i < IMECH_COUNT; i++)
-        if (oid_equal(oid, &imechs[i].oid) || oid_equal(oid, &imechs[i].special))
+        if (oid == &imechs[i].oid || oid_equal(oid, &imechs[i].oid) ||
+            oid_equal(oid, &imechs[i].special))
             return &imechs[i];
     return NULL;
 }

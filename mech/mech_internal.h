@@ -190,20 +190,25 @@ const char *audit_file_problem(const struct policy *policy);
 /* One line, to syslog (authpriv) and the policy's audit file. */
 void audit_emit(const struct policy *policy, const struct audit_record *rec);
 /* A success line emitted once the mechglue displays name (the caller's copy
- * of the client's name), or when name is released: see audit.c. */
-void audit_defer(const struct policy *policy, const struct audit_record *rec, gss_name_t name);
+ * of the client's name), or when name is released: see audit.c.  rec's
+ * client and service live in owner, the context the line is about, which
+ * calls audit_owner_gone before it is freed; the compat list is read from
+ * owner when the line is written. */
+void audit_defer(const struct policy *policy, const struct audit_record *rec, gss_name_t name,
+                 const struct ictx *owner);
 void audit_name_shown(gss_const_name_t name, const gss_buffer_t text);
 void audit_name_gone(gss_const_name_t name);
+void audit_owner_gone(const struct ictx *owner);
 /* passthrough_name.c: the client name accept just returned, displayed
  * cheaply when the mechglue asks (see there). */
 void name_remember_accepted(gss_name_t name);
 /* audit.c: decimal digits of v (zero-padded to width, 0 = as needed),
  * NUL-terminated; returns the end.  printf is too dear on every accept. */
 char *put_digits(char *out, unsigned long v, int width);
-/* syslog_send.c: a formatted line to the local syslog socket, never
- * blocking: when the socket is full the line is dropped and counted, and
- * the count goes out with the next line that gets through. */
-void syslog_send(int priority, const char *line);
+/* syslog_send.c: a formatted line (line_len bytes) to the local syslog
+ * socket, never blocking: when the socket is full the line is dropped and
+ * counted, and the count goes out with the next line that gets through. */
+void syslog_send(int priority, const char *line, size_t line_len);
 /* Lines dropped since the module was loaded. */
 unsigned long syslog_dropped(void);
 void audit_flush_pending(void);

@@ -52,7 +52,7 @@ static bool display_from_union(gss_name_t name, gss_buffer_t out, gss_OID *out_t
     if (name == GSS_C_NO_NAME || name != thread_state()->accepted_name || u->loopback != u ||
         u->mech_type == GSS_C_NO_OID || u->external_name == GSS_C_NO_BUFFER ||
         u->external_name->value == NULL || u->name_type == GSS_C_NO_OID ||
-        !gss_oid_equal(u->name_type, GSS_KRB5_NT_PRINCIPAL_NAME))
+        !oid_equal(u->name_type, GSS_KRB5_NT_PRINCIPAL_NAME))
         return false;
     out->value = malloc(u->external_name->length + 1);
     if (out->value == NULL)

@@ -527,7 +527,7 @@ const struct policy *policy_acceptor(void)
     snprintf(line, sizeof(line),
              "gss-sspi-negotiate: policy refused: %s; every acceptor is denied until it is fixed",
              p->error ? p->error : "?");
-    syslog_send(LOG_AUTHPRIV | LOG_ERR, line);
+    syslog_send(LOG_AUTHPRIV | LOG_ERR, line, strlen(line));
     struct audit_record rec = {.result = "denied", .reason = p->error, .form = -1};
     audit_emit(p, &rec);
     return p;

@@ -152,11 +152,11 @@ static bool reconnectable(int err)
            err == EBADF || err == ENOTSOCK || err == EDESTADDRREQ;
 }
 
-void syslog_send(int priority, const char *line)
+void syslog_send(int priority, const char *line, size_t line_len)
 {
     char msg[2400];
     size_t len = header(msg, sizeof(msg), priority);
-    size_t llen = strnlen(line, LINE_MAX_LEN);
+    size_t llen = line_len < LINE_MAX_LEN ? line_len : LINE_MAX_LEN;
     unsigned long owed = atomic_load(&dropped_unreported);
     if (len == 0) {
         atomic_fetch_add(&dropped_total, 1);
