@@ -30,10 +30,10 @@ struct front {
     ULONG attrs;
 };
 
-static void front_accept(const char *package, bool delegate, struct front *f)
+/* One authentication on the inbound credential f->cred (f's context is new). */
+static void front_accept_with(const char *package, bool delegate, struct front *f)
 {
-    memset(f, 0, sizeof(*f));
-    acquire_inbound(package, &f->cred);
+    f->have_ctx = false;
     /* The client has its own cache; this process has none at all. */
     setenv("KRB5CCNAME", realm_env("GSS_SSPI_TEST_CCACHE_FORWARDABLE"), 1);
     child_start(&f->client, "delegating-client");
@@ -64,6 +64,13 @@ static void front_accept(const char *package, bool delegate, struct front *f)
     ck_assert_int_eq(cs, SEC_E_OK);
     ck_assert_int_eq(child_finish(&f->client), 0);
     ck_assert_int_eq(f->status, SEC_E_OK);
+}
+
+static void front_accept(const char *package, bool delegate, struct front *f)
+{
+    memset(f, 0, sizeof(*f));
+    acquire_inbound(package, &f->cred);
+    front_accept_with(package, delegate, f);
 }
 
 static void front_done(struct front *f)
@@ -416,6 +423,57 @@ START_TEST(constrained_from_service_ticket)
 }
 END_TEST
 
+/* kadmin.local's modprinc on the front end's principal (the realm's tools
+ * run in this process's environment: KRB5_KDC_PROFILE names its database). */
+static void modprinc_front_end(const char *options)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "kadmin.local -r '%s' -q 'modprinc %s %s' >/dev/null 2>&1",
+             realm_env("GSS_SSPI_TEST_REALM"), options, realm_env("GSS_SSPI_TEST_SPN"));
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* The service's TGT inside its inbound credential expires while the
+ * server runs (here after 4 s: the KDC caps tickets of the front end's
+ * principal); constrained delegation from the next client's service ticket
+ * must still work, as on Windows, without the server re-acquiring its
+ * credential: the library gets a new TGT from the client keytab.  (MIT
+ * 1.20 alone never refreshes it: S4U2Proxy then fails.) */
+START_TEST(constrained_after_service_tgt_expiry)
+{
+    struct front f;
+    CredHandle as_client;
+    TimeStamp ts;
+    char layer[] = "/tmp/gss-sspi-forwardable.XXXXXX";
+    forwardable_tickets(layer);
+    setenv("KRB5_CLIENT_KTNAME", getenv("KRB5_KTNAME"), 1);
+    setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+    char *alice = krb5_user_name(realm_env("GSS_SSPI_TEST_USER"));
+    bool ldap = strcmp(realm_env("GSS_SSPI_TEST_KDB"), "ldap") == 0;
+    modprinc_front_end("-maxlife \"4 seconds\"");
+    memset(&f, 0, sizeof(f));
+    acquire_inbound(packages[_i], &f.cred);
+    for (int round = 0; round < 2; round++) {
+        if (round == 1) {
+            sleep(6); /* past the TGT's end */
+            DeleteSecurityContext(&f.ctx);
+        }
+        front_accept_with(packages[_i], false, &f);
+        ck_assert_int_eq(GssSspiAcquireDelegatedCredentialsHandle(&f.ctx, packages[_i],
+                                                                  &as_client, &ts),
+                         SEC_E_OK);
+        if (ldap)
+            assert_back_end_sees(&as_client, alice);
+        assert_delegation_refused(&as_client);
+        FreeCredentialsHandle(&as_client);
+    }
+    modprinc_front_end("-maxlife \"24 hours\"");
+    front_done(&f);
+    free(alice);
+    unlink(layer);
+}
+END_TEST
+
 /* The Negotiate acceptor of usage BOTH (its TGT from the client keytab)
  * serves every client a Negotiate acceptor serves: NTLM inside SPNEGO, raw
  * NTLM, raw and SPNEGO Kerberos; a wrong NTLM password is a logon failure.
@@ -504,6 +562,8 @@ int main(void)
     tcase_add_loop_test(tc, constrained_from_service_ticket, 0, 2);
     tcase_add_test(tc, negotiate_both_serves_every_client);
     tcase_add_loop_test(tc, no_service_tgt_accept_only, 0, 2);
+    /* Last: it changes the realm (restored at its end). */
+    tcase_add_loop_test(tc, constrained_after_service_tgt_expiry, 0, 2);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
