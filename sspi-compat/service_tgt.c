@@ -15,8 +15,10 @@
  * So before each AcceptSecurityContext on such a credential the TGT, once
  * past half its lifetime (MIT's rule), is replaced by a new one from the
  * client keytab (KRB5_CLIENT_KTNAME), in the same MEMORY: cache.  The AS
- * exchange runs outside any lock and by one thread at a time (the others
- * accept on with the TGT they have); only the swap of the cache's content
+ * exchange runs outside any lock and by one thread at a time: the others
+ * accept on with the TGT they have while it is still valid, and wait for
+ * the refresh once it has expired (their evidence credentials would carry
+ * a dead TGT); only the swap of the cache's content
  * is exclusive against running accepts (a read-write lock, accepts being
  * the readers), so no accept ever copies a half-rewritten cache.  A failed
  * refresh is traced, leaves the cache as it was and is retried a minute
@@ -39,8 +41,9 @@ struct service_tgt {
     pthread_rwlock_t cache_lock;
     /* Held by the one thread running a refresh (taken with trylock). */
     pthread_mutex_t refresh_lock;
-    /* When the next refresh is due (time(2) seconds; 0: now). */
-    _Atomic int64_t refresh_at;
+    /* When the next refresh is due, and when the TGT ends (time(2)
+     * seconds; 0: now). */
+    _Atomic int64_t refresh_at, expires_at;
 };
 
 /* Half way through the ticket's lifetime, as MIT's own refresh rule. */
@@ -76,10 +79,17 @@ out:
     return code;
 }
 
-/* A new TGT from the client keytab replaces the cache's content; returns
- * when the next refresh is due.  Failures are traced and change nothing
- * (but an allocation failure inside the swap itself, which empties it). */
-static int64_t refresh(struct sspi_cred *cred, struct service_tgt *t, int64_t now)
+/* Records when the TGT of times is due for a refresh and when it ends. */
+static void note_times(struct service_tgt *t, const krb5_ticket_times *times)
+{
+    atomic_store(&t->expires_at, (int64_t)(uint32_t)times->endtime);
+    atomic_store(&t->refresh_at, halfway(times));
+}
+
+/* A new TGT from the client keytab replaces the cache's content.  Failures
+ * are traced and change nothing (but an allocation failure inside the swap
+ * itself, which empties it); the next try is then a minute later. */
+static void refresh(struct sspi_cred *cred, struct service_tgt *t, int64_t now)
 {
     krb5_context k = NULL;
     krb5_ccache cc = NULL;
@@ -88,7 +98,6 @@ static int64_t refresh(struct sspi_cred *cred, struct service_tgt *t, int64_t no
     krb5_creds creds;
     bool have_creds = false;
     const char *step = "krb5_init_context";
-    int64_t next = now + RETRY_AFTER_FAILURE;
     krb5_error_code code = krb5_init_context(&k);
     if (code != 0)
         goto out;
@@ -116,13 +125,14 @@ static int64_t refresh(struct sspi_cred *cred, struct service_tgt *t, int64_t no
         code = krb5_cc_store_cred(k, cc, &creds);
     pthread_rwlock_unlock(&t->cache_lock);
     if (code == 0) {
-        next = halfway(&creds.times);
+        note_times(t, &creds.times);
         trace("AcceptSecurityContext(%s): the service's TGT in the inbound credential was "
               "refreshed from the client keytab (valid for %lld s more)",
               cred->pkg->name, (long long)((uint32_t)creds.times.endtime - now));
     }
 out:
     if (code != 0) {
+        atomic_store(&t->refresh_at, now + RETRY_AFTER_FAILURE);
         const char *msg = k ? krb5_get_error_message(k, code) : NULL;
         trace("AcceptSecurityContext(%s): the service's TGT in the inbound credential could not "
               "be refreshed (%s: %s); constrained delegation keeps the current one, next try "
@@ -141,7 +151,6 @@ out:
     krb5_free_principal(k, me);
     if (k != NULL)
         krb5_free_context(k);
-    return next;
 }
 
 void service_tgt_start(struct sspi_cred *cred)
@@ -164,7 +173,8 @@ void service_tgt_start(struct sspi_cred *cred)
     pthread_rwlock_init(&t->cache_lock, &attr);
     pthread_rwlockattr_destroy(&attr);
     pthread_mutex_init(&t->refresh_lock, NULL);
-    atomic_init(&t->refresh_at, 0); /* unknown: the first accept looks */
+    atomic_init(&t->refresh_at, 0); /* unknown: the first accept gets one */
+    atomic_init(&t->expires_at, 0);
     krb5_error_code code = krb5_init_context(&k);
     if (code == 0)
         code = krb5_cc_resolve(k, cred->delegated_ccache, &cc);
@@ -173,7 +183,7 @@ void service_tgt_start(struct sspi_cred *cred)
     if (code == 0)
         code = read_tgt_times(k, cc, me, &times);
     if (code == 0)
-        atomic_store(&t->refresh_at, halfway(&times));
+        note_times(t, &times);
     else
         trace("AcquireCredentialsHandle(%s, inbound): the service's TGT is not in %s (error "
               "%d): the first accept gets a new one",
@@ -192,11 +202,16 @@ void service_tgt_hold(struct sspi_cred *cred)
     if (t == NULL)
         return;
     int64_t now = time(NULL);
-    if (now >= atomic_load(&t->refresh_at) && pthread_mutex_trylock(&t->refresh_lock) == 0) {
-        /* Another thread may have refreshed between the look and the lock. */
-        if (now >= atomic_load(&t->refresh_at))
-            atomic_store(&t->refresh_at, refresh(cred, t, now));
-        pthread_mutex_unlock(&t->refresh_lock);
+    if (now >= atomic_load(&t->refresh_at)) {
+        /* Past half its life the TGT still serves; once ended it does not. */
+        bool expired = now >= atomic_load(&t->expires_at);
+        if (expired ? pthread_mutex_lock(&t->refresh_lock) == 0
+                    : pthread_mutex_trylock(&t->refresh_lock) == 0) {
+            /* Another thread may have refreshed (or failed to) meanwhile. */
+            if (now >= atomic_load(&t->refresh_at))
+                refresh(cred, t, now);
+            pthread_mutex_unlock(&t->refresh_lock);
+        }
     }
     pthread_rwlock_rdlock(&t->cache_lock);
 }

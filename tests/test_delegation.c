@@ -9,6 +9,8 @@
  * and, as Windows servers do, by impersonating the client and acquiring the
  * default outbound credential.  Real KDC.
  */
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,16 +32,24 @@ struct front {
     ULONG attrs;
 };
 
-/* One authentication on the inbound credential f->cred (f's context is new). */
-static void front_accept_with(const char *package, bool delegate, struct front *f)
+/* Starts the client of one authentication on f->cred (f's context is new). */
+static void front_client_start(const char *package, bool delegate, struct front *f)
 {
     f->have_ctx = false;
     /* The client has its own cache; this process has none at all. */
     setenv("KRB5CCNAME", realm_env("GSS_SSPI_TEST_CCACHE_FORWARDABLE"), 1);
     child_start(&f->client, "delegating-client");
     setenv("KRB5CCNAME", "FILE:/nonexistent/gss-sspi-front-end-has-no-ccache", 1);
+    /* Clients started together must not hold each other's pipes open. */
+    fcntl(fileno(f->client.to), F_SETFD, FD_CLOEXEC);
+    fcntl(fileno(f->client.from), F_SETFD, FD_CLOEXEC);
     child_put(&f->client, package, (uint32_t)strlen(package));
     child_put(&f->client, delegate ? "1" : "0", 1);
+}
+
+/* The front end's side of the started client's authentication. */
+static void front_exchange(struct front *f)
+{
     SECURITY_STATUS cs;
     f->status = SEC_I_CONTINUE_NEEDED;
     do {
@@ -70,7 +80,8 @@ static void front_accept(const char *package, bool delegate, struct front *f)
 {
     memset(f, 0, sizeof(*f));
     acquire_inbound(package, &f->cred);
-    front_accept_with(package, delegate, f);
+    front_client_start(package, delegate, f);
+    front_exchange(f);
 }
 
 static void front_done(struct front *f)
@@ -435,40 +446,73 @@ static void modprinc_front_end(const char *options)
 
 /* The service's TGT inside its inbound credential expires while the
  * server runs (here after 4 s: the KDC caps tickets of the front end's
- * principal); constrained delegation from the next client's service ticket
- * must still work, as on Windows, without the server re-acquiring its
- * credential: the library gets a new TGT from the client keytab.  (MIT
- * 1.20 alone never refreshes it: S4U2Proxy then fails.) */
-START_TEST(constrained_after_service_tgt_expiry)
-{
+ * principal); constrained delegation from the next clients' service
+ * tickets must still work, as on Windows, without the server re-acquiring
+ * its credential: the library gets a new TGT from the client keytab.
+ * After the expiry several threads accept on the credential at once: one
+ * refreshes, the others wait for it, none copies a half-written cache
+ * (make check-tsan runs this too).  MIT 1.20 alone never refreshes the
+ * TGT there: S4U2Proxy then fails (SEC_E_CONTEXT_EXPIRED). */
+#define EXPIRY_CLIENTS 3
+
+struct expiry_client {
     struct front f;
+    const char *package, *alice;
+    bool ldap;
+};
+
+/* One client's authentication on the shared credential, then the front
+ * end reaches the back end as that client (S4U2Proxy). */
+static void *expiry_client_run(void *arg)
+{
+    struct expiry_client *c = arg;
     CredHandle as_client;
     TimeStamp ts;
+    front_exchange(&c->f);
+    ck_assert_int_eq(GssSspiAcquireDelegatedCredentialsHandle(&c->f.ctx, c->package, &as_client,
+                                                              &ts),
+                     SEC_E_OK);
+    if (c->ldap)
+        assert_back_end_sees(&as_client, c->alice);
+    assert_delegation_refused(&as_client);
+    FreeCredentialsHandle(&as_client);
+    DeleteSecurityContext(&c->f.ctx);
+    return NULL;
+}
+
+START_TEST(constrained_after_service_tgt_expiry)
+{
+    CredHandle cred;
+    struct expiry_client c[EXPIRY_CLIENTS];
+    pthread_t t[EXPIRY_CLIENTS];
     char layer[] = "/tmp/gss-sspi-forwardable.XXXXXX";
     forwardable_tickets(layer);
     setenv("KRB5_CLIENT_KTNAME", getenv("KRB5_KTNAME"), 1);
     setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
     char *alice = krb5_user_name(realm_env("GSS_SSPI_TEST_USER"));
-    bool ldap = strcmp(realm_env("GSS_SSPI_TEST_KDB"), "ldap") == 0;
     modprinc_front_end("-maxlife \"4 seconds\"");
-    memset(&f, 0, sizeof(f));
-    acquire_inbound(packages[_i], &f.cred);
-    for (int round = 0; round < 2; round++) {
-        if (round == 1) {
-            sleep(6); /* past the TGT's end */
-            DeleteSecurityContext(&f.ctx);
-        }
-        front_accept_with(packages[_i], false, &f);
-        ck_assert_int_eq(GssSspiAcquireDelegatedCredentialsHandle(&f.ctx, packages[_i],
-                                                                  &as_client, &ts),
-                         SEC_E_OK);
-        if (ldap)
-            assert_back_end_sees(&as_client, alice);
-        assert_delegation_refused(&as_client);
-        FreeCredentialsHandle(&as_client);
+    acquire_inbound(packages[_i], &cred);
+    gss_cred_id_t back = back_end_credential(); /* its keytab name set before the threads */
+    OM_uint32 minor;
+    gss_release_cred(&minor, &back);
+    for (int i = 0; i < EXPIRY_CLIENTS; i++) {
+        memset(&c[i], 0, sizeof(c[i]));
+        c[i].f.cred = cred;
+        c[i].package = packages[_i];
+        c[i].alice = alice;
+        c[i].ldap = strcmp(realm_env("GSS_SSPI_TEST_KDB"), "ldap") == 0;
     }
+    front_client_start(packages[_i], false, &c[0].f);
+    expiry_client_run(&c[0]); /* the TGT as acquired */
+    sleep(6);                 /* past its end */
+    for (int i = 0; i < EXPIRY_CLIENTS; i++)
+        front_client_start(packages[_i], false, &c[i].f);
+    for (int i = 0; i < EXPIRY_CLIENTS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, expiry_client_run, &c[i]), 0);
+    for (int i = 0; i < EXPIRY_CLIENTS; i++)
+        ck_assert_int_eq(pthread_join(t[i], NULL), 0);
     modprinc_front_end("-maxlife \"24 hours\"");
-    front_done(&f);
+    FreeCredentialsHandle(&cred);
     free(alice);
     unlink(layer);
 }
