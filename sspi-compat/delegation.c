@@ -179,7 +179,7 @@ static bool kerberos_both(gss_cred_id_t cred)
  * credential, with which InitializeSecurityContext asks the KDC for
  * S4U2Proxy.  The service gets its TGT with its client keytab
  * (KRB5_CLIENT_KTNAME), kept in a MEMORY: cache of this credential, never
- * in the user's cache; without one, or for NTLM, the acceptor is
+ * in the user's cache, and current (service_tgt.c); without one, or for NTLM, the acceptor is
  * accept-only, as before. */
 OM_uint32 delegation_acquire_acceptor(struct sspi_cred *cred, gss_name_t name,
                                       gss_OID_set mechs, OM_uint32 *minor)
