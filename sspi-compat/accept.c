@@ -98,8 +98,10 @@ static SECURITY_STATUS accept_step(struct sspi_ctx *ctx, struct step_io *io, gss
                                                               : ctx->bindings;
     io->bindings_passed = bindings != GSS_C_NO_CHANNEL_BINDINGS;
     bool handed = acceptor_policy_hand_over(ctx); /* the module audits what we decide */
+    service_tgt_hold(ctx->cred); /* MIT may copy its TGT into an evidence credential */
     major = gss_accept_sec_context(&minor, &ctx->gss, ctx->cred->acceptor, &gss_in, bindings,
                                    &peer, &mech, &out, &flags, &time_rec, &delegated);
+    service_tgt_release(ctx->cred);
     if (handed)
         acceptor_policy_take_back();
     compat_result_clear(&compat);

@@ -179,7 +179,7 @@ static bool kerberos_both(gss_cred_id_t cred)
  * credential, with which InitializeSecurityContext asks the KDC for
  * S4U2Proxy.  The service gets its TGT with its client keytab
  * (KRB5_CLIENT_KTNAME), kept in a MEMORY: cache of this credential, never
- * in the user's cache; without one, or for NTLM, the acceptor is
+ * in the user's cache, and current (service_tgt.c); without one, or for NTLM, the acceptor is
  * accept-only, as before. */
 OM_uint32 delegation_acquire_acceptor(struct sspi_cred *cred, gss_name_t name,
                                       gss_OID_set mechs, OM_uint32 *minor)
@@ -214,6 +214,8 @@ OM_uint32 delegation_acquire_acceptor(struct sspi_cred *cred, gss_name_t name,
                   cred->pkg->name, client_keytab,
                   a.text ? a.text : err ? strerror(err) : "no Kerberos element of both usages");
             delegation_cred_release(cred);
+        } else {
+            service_tgt_start(cred);
         }
         free(a.text);
     }
@@ -241,6 +243,7 @@ void delegation_cred_release(struct sspi_cred *cred)
 {
     krb5_context kctx;
     krb5_ccache cc;
+    service_tgt_stop(cred);
     if (cred->delegated_ccache == NULL)
         return;
     if (krb5_init_context(&kctx) == 0) {

@@ -199,6 +199,9 @@ struct sspi_cred {
     /* A credential built from a client's delegated TGT: the MEMORY: cache
      * holding it, destroyed with the credential (delegation.c). */
     char *delegated_ccache;
+    /* An inbound credential of usage BOTH: its service TGT's refresh
+     * (service_tgt.c); NULL otherwise. */
+    struct service_tgt *service_tgt;
 };
 struct sspi_cred *cred_ref(struct sspi_cred *cred);
 void cred_unref(struct sspi_cred *cred); /* NULL: nothing */
@@ -385,6 +388,17 @@ OM_uint32 delegation_acquire_acceptor(struct sspi_cred *cred, gss_name_t name,
 bool delegation_forwarded(gss_cred_id_t delegated);
 /* Destroys the MEMORY: cache of a delegated credential (cred_unref). */
 void delegation_cred_release(struct sspi_cred *cred);
+
+/* ---- service_tgt.c: the service's TGT in an inbound credential of usage BOTH -- */
+/* Starts keeping cred's TGT (in cred->delegated_ccache, just acquired) fresh. */
+void service_tgt_start(struct sspi_cred *cred);
+/* Around gss_accept_sec_context on cred: refreshes the TGT from the client
+ * keytab when it is past half its lifetime, then keeps the cache unchanged
+ * until the release.  No-ops for any other credential. */
+void service_tgt_hold(struct sspi_cred *cred);
+void service_tgt_release(struct sspi_cred *cred);
+/* With the credential's cache (delegation_cred_release). */
+void service_tgt_stop(struct sspi_cred *cred);
 
 /* ---- impersonate.c ------------------------------------------------------------ */
 /* The context the calling thread impersonates, if any. */

@@ -9,6 +9,8 @@
  * and, as Windows servers do, by impersonating the client and acquiring the
  * default outbound credential.  Real KDC.
  */
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,16 +32,24 @@ struct front {
     ULONG attrs;
 };
 
-static void front_accept(const char *package, bool delegate, struct front *f)
+/* Starts the client of one authentication on f->cred (f's context is new). */
+static void front_client_start(const char *package, bool delegate, struct front *f)
 {
-    memset(f, 0, sizeof(*f));
-    acquire_inbound(package, &f->cred);
+    f->have_ctx = false;
     /* The client has its own cache; this process has none at all. */
     setenv("KRB5CCNAME", realm_env("GSS_SSPI_TEST_CCACHE_FORWARDABLE"), 1);
     child_start(&f->client, "delegating-client");
     setenv("KRB5CCNAME", "FILE:/nonexistent/gss-sspi-front-end-has-no-ccache", 1);
+    /* Clients started together must not hold each other's pipes open. */
+    fcntl(fileno(f->client.to), F_SETFD, FD_CLOEXEC);
+    fcntl(fileno(f->client.from), F_SETFD, FD_CLOEXEC);
     child_put(&f->client, package, (uint32_t)strlen(package));
     child_put(&f->client, delegate ? "1" : "0", 1);
+}
+
+/* The front end's side of the started client's authentication. */
+static void front_exchange(struct front *f)
+{
     SECURITY_STATUS cs;
     f->status = SEC_I_CONTINUE_NEEDED;
     do {
@@ -64,6 +74,14 @@ static void front_accept(const char *package, bool delegate, struct front *f)
     ck_assert_int_eq(cs, SEC_E_OK);
     ck_assert_int_eq(child_finish(&f->client), 0);
     ck_assert_int_eq(f->status, SEC_E_OK);
+}
+
+static void front_accept(const char *package, bool delegate, struct front *f)
+{
+    memset(f, 0, sizeof(*f));
+    acquire_inbound(package, &f->cred);
+    front_client_start(package, delegate, f);
+    front_exchange(f);
 }
 
 static void front_done(struct front *f)
@@ -416,6 +434,93 @@ START_TEST(constrained_from_service_ticket)
 }
 END_TEST
 
+/* kadmin.local's modprinc on the front end's principal (the realm's tools
+ * run in this process's environment: KRB5_KDC_PROFILE names its database;
+ * KADMIN_LOCAL as for tests/realm/setup-realm.sh). */
+static void modprinc_front_end(const char *options)
+{
+    char cmd[1024];
+    const char *tool = getenv("KADMIN_LOCAL");
+    snprintf(cmd, sizeof(cmd),
+             "PATH=\"$PATH:/usr/sbin:/sbin\" %s -r '%s' -q 'modprinc %s %s' >/dev/null 2>&1",
+             tool != NULL && tool[0] != '\0' ? tool : "kadmin.local",
+             realm_env("GSS_SSPI_TEST_REALM"), options, realm_env("GSS_SSPI_TEST_SPN"));
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* The service's TGT inside its inbound credential expires while the
+ * server runs (here after 4 s: the KDC caps tickets of the front end's
+ * principal); constrained delegation from the next clients' service
+ * tickets must still work, as on Windows, without the server re-acquiring
+ * its credential: the library gets a new TGT from the client keytab.
+ * After the expiry several threads accept on the credential at once: one
+ * refreshes, the others wait for it, none copies a half-written cache
+ * (make check-tsan runs this too).  MIT 1.20 alone never refreshes the
+ * TGT there: S4U2Proxy then fails (SEC_E_CONTEXT_EXPIRED). */
+#define EXPIRY_CLIENTS 3
+
+struct expiry_client {
+    struct front f;
+    const char *package, *alice;
+    bool ldap;
+};
+
+/* One client's authentication on the shared credential, then the front
+ * end reaches the back end as that client (S4U2Proxy). */
+static void *expiry_client_run(void *arg)
+{
+    struct expiry_client *c = arg;
+    CredHandle as_client;
+    TimeStamp ts;
+    front_exchange(&c->f);
+    ck_assert_int_eq(GssSspiAcquireDelegatedCredentialsHandle(&c->f.ctx, c->package, &as_client,
+                                                              &ts),
+                     SEC_E_OK);
+    if (c->ldap)
+        assert_back_end_sees(&as_client, c->alice);
+    assert_delegation_refused(&as_client);
+    FreeCredentialsHandle(&as_client);
+    DeleteSecurityContext(&c->f.ctx);
+    return NULL;
+}
+
+START_TEST(constrained_after_service_tgt_expiry)
+{
+    CredHandle cred;
+    struct expiry_client c[EXPIRY_CLIENTS];
+    pthread_t t[EXPIRY_CLIENTS];
+    char layer[] = "/tmp/gss-sspi-forwardable.XXXXXX";
+    forwardable_tickets(layer);
+    setenv("KRB5_CLIENT_KTNAME", getenv("KRB5_KTNAME"), 1);
+    char *alice = krb5_user_name(realm_env("GSS_SSPI_TEST_USER"));
+    modprinc_front_end("-maxlife \"4 seconds\"");
+    acquire_inbound(packages[_i], &cred);
+    gss_cred_id_t back = back_end_credential(); /* its keytab name set before the threads */
+    OM_uint32 minor;
+    gss_release_cred(&minor, &back);
+    for (int i = 0; i < EXPIRY_CLIENTS; i++) {
+        memset(&c[i], 0, sizeof(c[i]));
+        c[i].f.cred = cred;
+        c[i].package = packages[_i];
+        c[i].alice = alice;
+        c[i].ldap = strcmp(realm_env("GSS_SSPI_TEST_KDB"), "ldap") == 0;
+    }
+    front_client_start(packages[_i], false, &c[0].f);
+    expiry_client_run(&c[0]); /* the TGT as acquired */
+    sleep(6);                 /* past its end */
+    for (int i = 0; i < EXPIRY_CLIENTS; i++)
+        front_client_start(packages[_i], false, &c[i].f);
+    for (int i = 0; i < EXPIRY_CLIENTS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, expiry_client_run, &c[i]), 0);
+    for (int i = 0; i < EXPIRY_CLIENTS; i++)
+        ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+    modprinc_front_end("-maxlife \"24 hours\"");
+    FreeCredentialsHandle(&cred);
+    free(alice);
+    unlink(layer);
+}
+END_TEST
+
 /* The Negotiate acceptor of usage BOTH (its TGT from the client keytab)
  * serves every client a Negotiate acceptor serves: NTLM inside SPNEGO, raw
  * NTLM, raw and SPNEGO Kerberos; a wrong NTLM password is a logon failure.
@@ -504,6 +609,8 @@ int main(void)
     tcase_add_loop_test(tc, constrained_from_service_ticket, 0, 2);
     tcase_add_test(tc, negotiate_both_serves_every_client);
     tcase_add_loop_test(tc, no_service_tgt_accept_only, 0, 2);
+    /* Last: it changes the realm (restored at its end). */
+    tcase_add_loop_test(tc, constrained_after_service_tgt_expiry, 0, 2);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
