@@ -8,6 +8,12 @@
 
 #include <gssapi/gssapi.h>
 
+/* The client's channel bindings matched the acceptor's (MIT >= 1.19; older
+ * headers lack the name, and then no context ever has the bit). */
+#ifndef GSS_C_CHANNEL_BOUND_FLAG
+#define GSS_C_CHANNEL_BOUND_FLAG 0x800
+#endif
+
 OM_uint32 flags_mech_granted(gss_const_OID mech, OM_uint32 gss);
 
 #endif

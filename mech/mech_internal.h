@@ -22,9 +22,6 @@
 #include "token_compat.h"
 #include "trace.h"
 
-#ifndef GSS_C_CHANNEL_BOUND_FLAG
-#define GSS_C_CHANNEL_BOUND_FLAG 0x800 /* MIT >= 1.19 */
-#endif
 
 /* ---- interposer.c: the mechanisms we interpose ------------------------------
  * MIT's mechglue sends calls for an interposed mechanism to us with its

@@ -15,11 +15,6 @@
 #include "gss-sspi-mech.h"
 #include "internal.h"
 
-/* GSS_C_CHANNEL_BOUND_FLAG (MIT >= 1.19): the client's bindings matched ours. */
-#ifndef GSS_C_CHANNEL_BOUND_FLAG
-#define GSS_C_CHANNEL_BOUND_FLAG 0x800
-#endif
-
 #define CB_REQUIRED_TRACE "AcceptSecurityContext: channel bindings required, client's were not verified"
 
 /* The request bits the strict policy insists on, with the GSS flag each needs. */

@@ -201,10 +201,6 @@ static SECURITY_STATUS attr_last_error(struct sspi_ctx *ctx, void *buf, bool wid
                        (void **)&err->Text);
 }
 
-#ifndef GSS_C_CHANNEL_BOUND_FLAG
-#define GSS_C_CHANNEL_BOUND_FLAG 0x800
-#endif
-
 static SECURITY_STATUS attr_channel_bindings(struct sspi_ctx *ctx, void *buf, bool wide)
 {
     PSecPkgContext_GssChannelBindings cb = buf;
